@@ -1,0 +1,24 @@
+"""Small helpers the writers share: building segments and refusing text that breaks them."""
+
+from __future__ import annotations
+
+from .errors import X12Error
+
+__all__ = ["build", "clean"]
+
+_FORBIDDEN = frozenset("*^:~\r\n")
+
+
+def clean(value: str, what: str) -> str:
+    """Return ``value`` when it holds no delimiter characters, else raise X12Error."""
+    if not _FORBIDDEN.isdisjoint(value):
+        raise X12Error(f"{what} {value!r} contains an X12 delimiter (* ^ : ~ or a line break)")
+    return value
+
+
+def build(*elements: str) -> str:
+    """Join elements with '*', dropping trailing empty ones (X12 forbids them)."""
+    items = list(elements)
+    while items and items[-1] == "":
+        items.pop()
+    return "*".join(items)

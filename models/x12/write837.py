@@ -1,0 +1,306 @@
+"""837P (005010X222A1) and 837I (005010X223A2) writers.
+
+``write_837(envelope, batches)`` returns one interchange with one functional group
+holding one 837 transaction per batch. The writer validates its input (NPI check
+digits, codes, pointers, frequency/original claim number) and raises X12Error
+instead of writing something a payer would reject. HL and LX numbers, CLM02,
+segment counts and GE/IEA counts are computed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .claim837 import Address, Batch837, Claim837, ClaimForm, Person, Provider, ServiceLine
+from .envelope import Envelope, write_interchange
+from .errors import X12Error
+from .segments import build, clean
+from .values import format_cents, format_date, format_time, npi_is_valid
+
+__all__ = ["VERSION_837I", "VERSION_837P", "write_837"]
+
+VERSION_837P = "005010X222A1"
+VERSION_837I = "005010X223A2"
+
+_ICD10 = re.compile(r"[A-TV-Z][0-9][0-9A-Z]{1,5}\Z")
+_PROC = re.compile(r"[A-Z0-9]{5}\Z")
+_MOD = re.compile(r"[A-Z0-9]{2}\Z")
+_REV = re.compile(r"[0-9]{4}\Z")
+_STATE = re.compile(r"[A-Z]{2}\Z")
+_ZIP = re.compile(r"[0-9]{5}([0-9]{4})?\Z")
+_CODE2 = re.compile(r"[A-Z0-9]{2}\Z")
+
+
+def write_837(envelope: Envelope, batches: Sequence[Batch837], *, newlines: bool = True) -> str:
+    """Write 837 batches (all professional or all institutional) as one interchange."""
+    if not batches:
+        raise X12Error("an 837 interchange needs at least one batch")
+    form = batches[0].form
+    bodies = []
+    for batch in batches:
+        if not batch.claims:
+            raise X12Error(f"batch {batch.control_number} has no claims")
+        if any(c.form is not form for c in batch.claims):
+            raise X12Error("one interchange holds either professional or institutional claims")
+        bodies.append(_transaction(batch, form))
+    version = VERSION_837P if form is ClaimForm.PROFESSIONAL else VERSION_837I
+    return write_interchange(envelope, "HC", version, bodies, newlines=newlines)
+
+
+def _fail(claim: Claim837 | None, message: str) -> X12Error:
+    where = f"claim {claim.patient_control_number}: " if claim is not None else ""
+    return X12Error(where + message)
+
+
+def _npi(npi: str, what: str, claim: Claim837 | None = None) -> str:
+    if not npi_is_valid(npi):
+        raise _fail(claim, f"{what} NPI {npi!r} fails the check digit")
+    return npi
+
+
+def _address(segs: list[str], addr: Address, what: str, *, zip9: bool = False) -> None:
+    if not _STATE.match(addr.state):
+        raise X12Error(f"{what} state {addr.state!r} is not a 2-letter code")
+    if not _ZIP.match(addr.postal_code) or (zip9 and len(addr.postal_code) != 9):
+        need = "9 digits" if zip9 else "5 or 9 digits"
+        raise X12Error(f"{what} postal code {addr.postal_code!r} must be {need}")
+    segs.append(build("N3", clean(addr.line1, what), clean(addr.line2, what)))
+    segs.append(build("N4", clean(addr.city, what), addr.state, addr.postal_code))
+
+
+def _person_name(qual: str, p: Person | Provider, tail: tuple[str, ...] = ()) -> str:
+    middle = p.middle_name if isinstance(p, Person) else ""
+    return build(
+        "NM1",
+        qual,
+        "1",
+        clean(p.last_name, "last name"),
+        clean(p.first_name, "first name"),
+        clean(middle, "middle name"),
+        "",
+        "",
+        *tail,
+    )
+
+
+def _demographics(segs: list[str], p: Person) -> None:
+    if p.gender not in ("M", "F", "U"):
+        raise X12Error(f"gender {p.gender!r} must be M, F or U")
+    segs.append(f"DMG*D8*{format_date(p.birth_date)}*{p.gender}")
+
+
+def _transaction(batch: Batch837, form: ClaimForm) -> list[str]:
+    prof = form is ClaimForm.PROFESSIONAL
+    version = VERSION_837P if prof else VERSION_837I
+    cn = batch.control_number
+    if not (4 <= len(cn) <= 9 and cn.isdigit()):
+        raise X12Error(f"ST02 control number {cn!r} must be 4..9 digits")
+    sub, rec, bp = batch.submitter, batch.receiver, batch.billing_provider
+    segs = [
+        f"ST*837*{cn}*{version}",
+        f"BHT*0019*00*{clean(batch.reference, 'reference')}*{format_date(batch.created.date())}"
+        f"*{format_time(batch.created)}*CH",
+        build(
+            "NM1",
+            "41",
+            "2",
+            clean(sub.name, "submitter name"),
+            "",
+            "",
+            "",
+            "",
+            "46",
+            clean(sub.id, "id"),
+        ),
+        build(
+            "PER",
+            "IC",
+            clean(sub.contact_name or sub.name, "contact"),
+            "TE",
+            clean(sub.contact_phone or "0000000000", "phone"),
+        ),
+        build(
+            "NM1",
+            "40",
+            "2",
+            clean(rec.name, "receiver name"),
+            "",
+            "",
+            "",
+            "",
+            "46",
+            clean(rec.id, "id"),
+        ),
+        "HL*1**20*1",
+    ]
+    if bp.taxonomy:
+        segs.append(f"PRV*BI*PXC*{clean(bp.taxonomy, 'taxonomy')}")
+    segs.append(
+        build(
+            "NM1",
+            "85",
+            "2",
+            clean(bp.name, "billing provider"),
+            "",
+            "",
+            "",
+            "",
+            "XX",
+            _npi(bp.npi, "billing provider"),
+        )
+    )
+    _address(segs, bp.address, "billing provider", zip9=True)
+    if not (len(bp.tax_id) == 9 and bp.tax_id.isdigit()):
+        raise X12Error(f"billing provider tax id {bp.tax_id!r} must be 9 digits")
+    segs.append(f"REF*EI*{bp.tax_id}")
+    hl = 1
+    for claim in batch.claims:
+        hl = _claim(segs, claim, hl, prof)
+    segs.append(f"SE*{len(segs) + 1}*{cn}")
+    return segs
+
+
+def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
+    s = c.subscriber
+    if not c.lines:
+        raise _fail(c, "a claim needs at least one service line")
+    if len(c.lines) > (50 if prof else 999):
+        raise _fail(c, "too many service lines")
+    if not 1 <= len(c.patient_control_number) <= 38:
+        raise _fail(c, "patient control number must be 1..38 characters")
+    if c.frequency_code not in ("1", "7", "8"):
+        raise _fail(c, f"frequency code {c.frequency_code!r} must be 1, 7 or 8")
+    if c.frequency_code != "1" and not c.original_claim_number:
+        raise _fail(c, "a replacement or void needs the original payer claim number (REF*F8)")
+    if not 1 <= len(c.diagnosis_codes) <= 12:
+        raise _fail(c, "a claim needs 1..12 diagnosis codes")
+    for code in c.diagnosis_codes:
+        if not _ICD10.match(code):
+            raise _fail(c, f"diagnosis {code!r} is not an ICD-10-CM code without the dot")
+    sub_hl = hl + 1
+    dependent = c.patient is not None
+    segs.append(f"HL*{sub_hl}*1*22*{'1' if dependent else '0'}")
+    if s.payer_responsibility not in ("P", "S", "T"):
+        raise _fail(c, "payer responsibility must be P, S or T")
+    segs.append(
+        build(
+            "SBR",
+            s.payer_responsibility,
+            "" if dependent else "18",
+            clean(s.group_number, "group number"),
+            "",
+            "",
+            "",
+            "",
+            "",
+            clean(s.claim_filing_indicator, "claim filing indicator"),
+        )
+    )
+    segs.append(_person_name("IL", s.person, ("MI", clean(s.member_id, "member id"))))
+    _address(segs, s.person.address, "subscriber")
+    if not dependent:
+        _demographics(segs, s.person)
+    p = c.payer
+    segs.append(
+        build(
+            "NM1",
+            "PR",
+            "2",
+            clean(p.name, "payer name"),
+            "",
+            "",
+            "",
+            "",
+            "PI",
+            clean(p.payer_id, "payer id"),
+        )
+    )
+    if p.address is not None:
+        _address(segs, p.address, "payer")
+    hl = sub_hl
+    if c.patient is not None:
+        hl += 1
+        if not _CODE2.match(c.patient_relationship):
+            raise _fail(c, "patient relationship must be a 2-character code")
+        segs.append(f"HL*{hl}*{sub_hl}*23*0")
+        segs.append(f"PAT*{c.patient_relationship}")
+        segs.append(_person_name("QC", c.patient))
+        _address(segs, c.patient.address, "patient")
+        _demographics(segs, c.patient)
+    total = format_cents(c.total_charge_cents)
+    pcn = clean(c.patient_control_number, "patient control number")
+    if prof:
+        if not _CODE2.match(c.place_of_service):
+            raise _fail(c, "place of service must be 2 characters")
+        segs.append(f"CLM*{pcn}*{total}***{c.place_of_service}:B:{c.frequency_code}*Y*A*Y*Y")
+    else:
+        if not _CODE2.match(c.facility_type):
+            raise _fail(c, "facility type (type of bill) must be 2 characters")
+        segs.append(f"CLM*{pcn}*{total}***{c.facility_type}:A:{c.frequency_code}**A*Y*Y")
+        start, end = c.service_period
+        if end < start:
+            raise _fail(c, "statement period ends before it starts")
+        segs.append(f"DTP*434*RD8*{format_date(start)}-{format_date(end)}")
+        segs.append(build("CL1", c.admission_type, c.admission_source, c.patient_status))
+    if c.prior_authorization:
+        segs.append(f"REF*G1*{clean(c.prior_authorization, 'prior authorization')}")
+    if c.frequency_code != "1":
+        segs.append(f"REF*F8*{clean(c.original_claim_number, 'original claim number')}")
+    codes = c.diagnosis_codes
+    if prof:  # one HI: principal then up to 11 others
+        segs.append("HI*" + "*".join((f"ABK:{codes[0]}", *(f"ABF:{x}" for x in codes[1:]))))
+    else:  # 837I: principal and other diagnoses are separate HI segments
+        segs.append(f"HI*ABK:{codes[0]}")
+        if len(codes) > 1:
+            segs.append("HI*" + "*".join(f"ABF:{x}" for x in codes[1:]))
+    if c.condition_codes:
+        if prof:
+            raise _fail(c, "condition codes belong on institutional claims")
+        for code in c.condition_codes:
+            if not _CODE2.match(code):
+                raise _fail(c, f"condition code {code!r} must be 2 characters")
+        segs.append("HI*" + "*".join(f"BG:{x}" for x in c.condition_codes[:12]))
+    if prof:
+        if c.rendering_provider is not None:
+            _provider(segs, "82", "PE", c.rendering_provider, c)
+    else:
+        if c.attending_provider is None:
+            raise _fail(c, "an institutional claim needs the attending provider")
+        _provider(segs, "71", "AT", c.attending_provider, c)
+    for n, line in enumerate(c.lines, 1):
+        segs.append(f"LX*{n}")
+        segs.append(_line(line, c, prof))
+        segs.append(f"DTP*472*D8*{format_date(line.service_date)}")
+    return hl
+
+
+def _provider(segs: list[str], qual: str, prv: str, p: Provider, c: Claim837) -> None:
+    segs.append(_person_name(qual, p, ("XX", _npi(p.npi, "provider", c))))
+    if p.taxonomy:
+        segs.append(f"PRV*{prv}*PXC*{clean(p.taxonomy, 'taxonomy')}")
+
+
+def _line(line: ServiceLine, c: Claim837, prof: bool) -> str:
+    if not _PROC.match(line.procedure_code):
+        raise _fail(c, f"procedure code {line.procedure_code!r} must be 5 characters")
+    if len(line.modifiers) > 4 or not all(_MOD.match(m) for m in line.modifiers):
+        raise _fail(c, "up to 4 two-character modifiers per line")
+    if line.charge_cents < 0:
+        raise _fail(c, "line charge must not be negative")
+    if not 0 < line.units < 10_000:
+        raise _fail(c, "units must be 1..9999")
+    proc = ":".join(("HC", line.procedure_code, *line.modifiers))
+    charge = format_cents(line.charge_cents)
+    if prof:
+        ptrs = line.diagnosis_pointers
+        if not 1 <= len(ptrs) <= 4 or not all(1 <= x <= len(c.diagnosis_codes) for x in ptrs):
+            raise _fail(c, "each line needs 1..4 diagnosis pointers into the claim's codes")
+        pos = line.place_of_service
+        if pos and not _CODE2.match(pos):
+            raise _fail(c, "line place of service must be 2 characters")
+        pointer = ":".join(str(x) for x in ptrs)
+        return build("SV1", proc, charge, "UN", str(line.units), pos, "", pointer)
+    if not _REV.match(line.revenue_code):
+        raise _fail(c, f"revenue code {line.revenue_code!r} must be 4 digits")
+    return f"SV2*{line.revenue_code}*{proc}*{charge}*UN*{line.units}"

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models.x12 import X12Error
+from models.x12.claim837 import ClaimForm
+from models.x12.generate import random_batch837, random_claim837, random_envelope
+from models.x12.values import parse_cents
+from models.x12.write837 import write_837
+
+from .conformance import findings
+
+
+def _batch(seed: int, form: ClaimForm, count: int = 4):
+    rng = random.Random(seed)
+    return random_envelope(rng), random_batch837(rng, form, count)
+
+
+@pytest.mark.parametrize("form", list(ClaimForm))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_batches_pass_implementation_guide_validation(form, seed):
+    env, batch = _batch(seed, form, 8)
+    assert findings(write_837(env, [batch])) == []
+
+
+@st.composite
+def claims(draw):
+    seed = draw(st.integers(0, 2**32))
+    form = draw(st.sampled_from(list(ClaimForm)))
+    rng = random.Random(seed)
+    env = random_envelope(rng)
+    batch = random_batch837(rng, form, 1)
+    claim = random_claim837(
+        rng,
+        form,
+        dependent=draw(st.booleans()),
+        frequency=draw(st.sampled_from("178")),
+        line_count=draw(st.integers(1, 6)),
+    )
+    extra = draw(st.integers(0, 2))
+    more = tuple(random_claim837(rng, form, index=i + 2) for i in range(extra))
+    return env, dataclasses.replace(batch, claims=(claim, *more))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(claims())
+def test_random_valid_claims_pass_implementation_guide_validation(case):
+    env, batch = case
+    assert findings(write_837(env, [batch])) == []
+
+
+def test_claim_total_is_computed_from_lines():
+    env, batch = _batch(3, ClaimForm.PROFESSIONAL, 1)
+    claim = batch.claims[0]
+    text = write_837(env, [batch])
+    clm = next(s for s in text.split("~\n") if s.startswith("CLM*"))
+    cents = sum(line.charge_cents for line in claim.lines)
+    assert parse_cents(clm.split("*")[2]) == cents == claim.total_charge_cents
+
+
+def test_replacement_without_original_claim_number_is_refused():
+    env, batch = _batch(4, ClaimForm.INSTITUTIONAL, 1)
+    bad = dataclasses.replace(batch.claims[0], frequency_code="7", original_claim_number="")
+    with pytest.raises(X12Error, match="original payer claim number"):
+        write_837(env, [dataclasses.replace(batch, claims=(bad,))])
+
+
+def test_npi_failing_check_digit_is_refused():
+    env, batch = _batch(5, ClaimForm.PROFESSIONAL, 1)
+    provider = dataclasses.replace(batch.billing_provider, npi="1234567890")
+    with pytest.raises(X12Error, match="check digit"):
+        write_837(env, [dataclasses.replace(batch, billing_provider=provider)])
+
+
+def test_text_with_a_delimiter_is_refused():
+    env, batch = _batch(6, ClaimForm.PROFESSIONAL, 1)
+    bad = dataclasses.replace(batch.claims[0], patient_control_number="A*B")
+    with pytest.raises(X12Error, match="delimiter"):
+        write_837(env, [dataclasses.replace(batch, claims=(bad,))])
+
+
+def test_segment_counts_and_control_numbers_are_computed():
+    env, batch = _batch(7, ClaimForm.INSTITUTIONAL, 3)
+    env = dataclasses.replace(env, interchange_control_number=42, group_control_number=7)
+    segs = write_837(env, [batch]).split("~\n")[:-1]
+    st_i = next(i for i, s in enumerate(segs) if s.startswith("ST*"))
+    se_i = next(i for i, s in enumerate(segs) if s.startswith("SE*"))
+    assert segs[se_i] == f"SE*{se_i - st_i + 1}*{batch.control_number}"
+    assert segs[-2] == "GE*1*7"
+    assert segs[-1] == "IEA*1*000000042"
+    hls = [s.split("*")[1] for s in segs if s.startswith("HL*")]
+    assert hls == [str(i) for i in range(1, len(hls) + 1)]
+
+
+def test_statement_dates_default_to_line_span():
+    env, batch = _batch(8, ClaimForm.INSTITUTIONAL, 1)
+    claim = dataclasses.replace(batch.claims[0], statement_from=dt.date(2025, 1, 1))
+    text = write_837(env, [dataclasses.replace(batch, claims=(claim,))])
+    assert "DTP*434*RD8*20250101-" in text
