@@ -25,10 +25,14 @@ class Settings(BaseSettings):
         default=f"sqlite:///{ROOT / 'var' / 'iopbill.db'}",
         description="SQLAlchemy URL of the app database (SQLite default, PostgreSQL in prod).",
     )
-    temporal_address: str = Field(default="127.0.0.1:7233", description="Temporal frontend host:port.")
+    temporal_address: str = Field(
+        default="127.0.0.1:7233", description="Temporal frontend host:port."
+    )
     temporal_namespace: str = Field(default="default", description="Temporal namespace.")
     task_queue: str = Field(default="iopbill", description="Task queue the worker polls.")
-    secret_key: str = Field(default=DEV_SECRET_KEY, description="Signs session cookies and CSRF tokens.")
+    secret_key: str = Field(
+        default=DEV_SECRET_KEY, description="Signs session cookies and CSRF tokens."
+    )
     phi_key: str = Field(
         default=DEV_PHI_KEY,
         description="Base64 of a 32-byte AES-GCM key that encrypts every Temporal payload.",
@@ -36,9 +40,12 @@ class Settings(BaseSettings):
     day_seconds: float = Field(
         default=86400.0, gt=0, description="Length of one billing day in seconds (demo: shorter)."
     )
-    clearinghouse: str = Field(default="simulator", description="Clearinghouse adapter: simulator|filedrop.")
+    clearinghouse: str = Field(
+        default="simulator", description="Clearinghouse adapter: simulator|filedrop."
+    )
     filedrop_dir: str = Field(
-        default=str(ROOT / "var" / "filedrop"), description="Root of outbox/ and inbox/ for filedrop."
+        default=str(ROOT / "var" / "filedrop"),
+        description="Root of outbox/ and inbox/ for filedrop.",
     )
     web_host: str = Field(default="127.0.0.1", description="Address the web app binds.")
     web_port: int = Field(default=8000, description="Port the web app binds.")

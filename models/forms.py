@@ -1,0 +1,163 @@
+"""Typed form schemas for human tasks: pure, deterministic, shared by workflows and web.
+
+A HumanTaskWorkflow's ``complete`` validator runs ``validate_form`` inside the workflow
+sandbox, so the rules here must not read a clock or do I/O: ``as_of`` is passed in.
+The web renders the same schema, so a field's label and hint live in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    DATE = "date"
+    INTEGER = "integer"
+    MONEY = "money"  # entered as dollars "123.45", stored as integer cents
+    CHOICE = "choice"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormField:
+    name: str
+    label: str
+    type: FieldType = FieldType.TEXT
+    required: bool = True
+    pattern: str | None = None
+    pattern_hint: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    max_length: int = 200
+    not_future: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    hint: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormSchema:
+    name: str
+    title: str
+    fields: tuple[FormField, ...] = field(default_factory=tuple)
+
+
+class FormInvalid(ValueError):
+    """Every bad field at once: ``errors`` maps field name → message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        listed = "; ".join(f"{k}: {v}" for k, v in sorted(self.errors.items()))
+        super().__init__(f"form has {len(self.errors)} invalid field(s): {listed}")
+
+
+_MONEY = re.compile(r"^-?\d{1,9}(\.\d{1,2})?$")
+
+
+def _clean(f: FormField, raw: Any, as_of: date) -> tuple[Any, str | None]:
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        if f.type is FieldType.BOOLEAN:
+            return False, None
+        return (None, "is required") if f.required else (None, None)
+    if len(text) > f.max_length:
+        return None, f"must be at most {f.max_length} characters"
+    if f.type is FieldType.DATE:
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            return None, "must be a date YYYY-MM-DD"
+        if f.not_future and value > as_of:
+            return None, f"cannot be after {as_of.isoformat()}"
+        return value.isoformat(), None
+    if f.type is FieldType.INTEGER:
+        if not re.fullmatch(r"-?\d{1,9}", text):
+            return None, "must be a whole number"
+        number = int(text)
+        if f.minimum is not None and number < f.minimum:
+            return None, f"must be at least {f.minimum}"
+        if f.maximum is not None and number > f.maximum:
+            return None, f"must be at most {f.maximum}"
+        return number, None
+    if f.type is FieldType.MONEY:
+        if not _MONEY.fullmatch(text):
+            return None, "must be an amount like 123.45"
+        negative = text.startswith("-")
+        whole, _, frac = text.lstrip("-").partition(".")
+        cents = int(whole) * 100 + int((frac + "00")[:2])
+        return -cents if negative else cents, None
+    if f.type is FieldType.CHOICE:
+        allowed = [c for c, _ in f.choices]
+        if text not in allowed:
+            return None, f"must be one of {', '.join(allowed)}"
+        return text, None
+    if f.type is FieldType.BOOLEAN:
+        return text.lower() in ("1", "true", "on", "yes"), None
+    if f.pattern and not re.fullmatch(f.pattern, text):
+        return None, f.pattern_hint or "has the wrong format"
+    return text, None
+
+
+def validate_form(schema: FormSchema, data: dict[str, Any], *, as_of: date) -> dict[str, Any]:
+    """Return cleaned values or raise FormInvalid listing every bad field (unknown ones too)."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    known = {f.name for f in schema.fields}
+    for name in sorted(set(data) - known):
+        errors[name] = "is not a field of this form"
+    for f in schema.fields:
+        value, error = _clean(f, data.get(f.name), as_of)
+        if error:
+            errors[f.name] = error
+        elif value is not None:
+            clean[f.name] = value
+    if errors:
+        raise FormInvalid(errors)
+    return clean
+
+
+_GENDER = (("F", "female"), ("M", "male"), ("U", "unknown"))
+
+SCHEMAS: dict[str, FormSchema] = {}
+
+
+def register(schema: FormSchema) -> FormSchema:
+    SCHEMAS[schema.name] = schema
+    return schema
+
+
+INTAKE = register(
+    FormSchema(
+        name="intake",
+        title="Complete intake",
+        fields=(
+            FormField(name="first_name", label="First name", max_length=60),
+            FormField(name="last_name", label="Last name", max_length=60),
+            FormField(
+                name="birth_date", label="Date of birth", type=FieldType.DATE, not_future=True
+            ),
+            FormField(name="gender", label="Gender", type=FieldType.CHOICE, choices=_GENDER),
+            FormField(
+                name="member_id",
+                label="Member id",
+                pattern=r"[A-Za-z0-9][A-Za-z0-9-]{2,29}",
+                pattern_hint="3–30 letters, digits or '-'",
+            ),
+            FormField(
+                name="note", label="Note", type=FieldType.TEXTAREA, required=False, max_length=2000
+            ),
+        ),
+    )
+)
+
+
+def get_schema(name: str) -> FormSchema:
+    try:
+        return SCHEMAS[name]
+    except KeyError:
+        raise KeyError(f"no form schema named {name!r}") from None

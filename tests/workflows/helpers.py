@@ -1,0 +1,48 @@
+"""Helpers for workflow tests: wait for read-model rows written by activities."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], T | None], *, timeout: float = 15.0) -> T:
+    """Poll ``probe`` (real time) until it returns something truthy."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if loop.time() > end:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.05)
+
+
+STARTED: dict[str, list[str]] = {}
+
+
+def remember(task_queue: str, workflow_id: str) -> None:
+    STARTED.setdefault(task_queue, []).append(workflow_id)
+
+
+async def terminate_open(env: WorkflowEnvironment, task_queue: str) -> None:
+    """End what a test left running, so the next test's time skipping is not held up.
+
+    (The time-skipping server cannot list workflows, so tests ``remember`` what they start.)
+    """
+    for wf_id in STARTED.pop(task_queue, []):
+        handle = env.client.get_workflow_handle(wf_id)
+        try:
+            desc = await handle.describe()
+            if desc.status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("test over")
+        except RPCError:
+            pass
