@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import os
 from collections.abc import Sequence
 
+import temporalio.converter
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    PayloadCodec,
+)
 
 ENCODING = b"binary/encrypted"
 KEY_ID_META = "encryption-key-id"
@@ -66,3 +72,12 @@ class EncryptionCodec(PayloadCodec):
                 raise CodecKeyError(f"payload was encrypted with key {key_id}, not {self._key_id}")
             out.append(Payload.FromString(self._aead.decrypt(p.data[:12], p.data[12:], None)))
         return out
+
+
+def data_converter(phi_key: str) -> DataConverter:
+    """The converter every client and worker of ours uses: codec on payloads and failures."""
+    return dataclasses.replace(
+        temporalio.converter.default(),
+        payload_codec=EncryptionCodec(phi_key),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )

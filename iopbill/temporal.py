@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import sys
 from collections.abc import Sequence
@@ -11,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import temporalio.converter
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -19,35 +17,16 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.episodes import EpisodeActivities
 from activities.tasks import TaskActivities
-from iopbill.codec import EncryptionCodec
-from iopbill.settings import Settings
 from workflows import search
 from workflows.episode import EpisodeWorkflow
 from workflows.human_task import HumanTaskWorkflow
 
 WORKFLOWS: Sequence[type] = (EpisodeWorkflow, HumanTaskWorkflow)
-
-
-def data_converter(phi_key: str) -> DataConverter:
-    return dataclasses.replace(
-        temporalio.converter.default(),
-        payload_codec=EncryptionCodec(phi_key),
-        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
-    )
-
-
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=data_converter(settings.phi_key),
-    )
 
 
 def activities_for(sessions: sessionmaker[Session]) -> list[Any]:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from iopbill.codec import data_converter
 from iopbill.temporal import (
-    data_converter,
     dev_server_flags,
     register_search_attributes,
     temporal_cli_path,
