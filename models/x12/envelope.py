@@ -297,10 +297,15 @@ def tokenize(text: str, file: str | None = None) -> list[RawTransaction]:
         else:
             raise fail(f"segment {sid[:10]!r} outside a transaction")
         i += 1
-    if gs is not None:
-        raise X12Error("truncated: functional group has no GE", file=file, segment_position=n)
     if isa is not None:
-        raise X12Error("truncated: interchange has no IEA", file=file, segment_position=n)
+        what = "functional group has no GE" if gs is not None else "interchange has no IEA"
+        raise X12Error(
+            f"truncated: {what}",
+            file=file,
+            interchange=isa[13],
+            group=gs[6] if gs is not None else None,
+            segment_position=n,
+        )
     return out
 
 

@@ -23,14 +23,17 @@ from .claim837 import (
     Subscriber,
 )
 from .envelope import Envelope
+from .remit835 import Adjustment, ClaimPayment, ProviderAdjustment, RemitLine, Remittance
 from .values import npi_check_digit
 
 __all__ = [
     "random_address",
     "random_batch837",
     "random_claim837",
+    "random_claim_payment",
     "random_envelope",
     "random_npi",
+    "random_remittance",
 ]
 
 _LAST = ("SMITH", "JOHNSON", "GARCIA", "NGUYEN", "OKAFOR", "KOWALSKI", "HAYES", "LEE", "PATEL")
@@ -196,4 +199,153 @@ def random_batch837(
             taxonomy=rng.choice(("", "261QM0801X", "324500000X")),
         ),
         claims=tuple(random_claim837(rng, form, index=i + 1) for i in range(count)),
+    )
+
+
+def _adjudicate_line(rng: random.Random, line: ServiceLine, outcome: str) -> RemitLine:
+    charge = line.charge_cents
+    adjustments: list[Adjustment] = []
+    if outcome == "denied":
+        adjustments.append(
+            Adjustment(
+                group="CO", reason=rng.choice(("50", "197", "16", "29")), amount_cents=charge
+            )
+        )
+    else:
+        contractual = charge * rng.randrange(0, 40) // 100
+        if contractual:
+            adjustments.append(Adjustment(group="CO", reason="45", amount_cents=contractual))
+        left = charge - contractual
+        copay = min(left, rng.choice((0, 0, 1_000, 2_500)))
+        if copay:
+            adjustments.append(Adjustment(group="PR", reason="3", amount_cents=copay))
+        coins = (left - copay) * rng.choice((0, 0, 10, 20)) // 100
+        if coins:
+            adjustments.append(Adjustment(group="PR", reason="2", amount_cents=coins))
+    paid = charge - sum(a.amount_cents for a in adjustments)
+    mods = line.modifiers
+    return RemitLine(
+        procedure_code=line.procedure_code,
+        modifiers=mods,
+        charge_cents=charge,
+        paid_cents=paid,
+        revenue_code=line.revenue_code,
+        units=str(line.units),
+        service_date=line.service_date,
+        allowed_cents=paid + sum(a.amount_cents for a in adjustments if a.group == "PR"),
+        adjustments=tuple(adjustments),
+        remarks=("N130",) if outcome == "denied" and rng.random() < 0.5 else (),
+    )
+
+
+def _negate(adjustments: tuple[Adjustment, ...]) -> tuple[Adjustment, ...]:
+    return tuple(
+        Adjustment(
+            group=a.group, reason=a.reason, amount_cents=-a.amount_cents, quantity=a.quantity
+        )
+        for a in adjustments
+    )
+
+
+def random_claim_payment(rng: random.Random, claim: Claim837) -> ClaimPayment:
+    """Adjudicate one claim: paid, partly paid, denied, without lines, or reversed."""
+    outcome = rng.choices(("paid", "denied", "claim_level", "reversal"), (70, 15, 8, 7))[0]
+    lines = tuple(_adjudicate_line(rng, x, outcome) for x in claim.lines)
+    charge = claim.total_charge_cents
+    claim_adj: tuple[Adjustment, ...] = ()
+    if outcome == "claim_level":  # no SVC loops: the adjustment sits on the claim
+        cut = charge * rng.randrange(10, 50) // 100
+        claim_adj = (Adjustment(group="CO", reason="45", amount_cents=cut),)
+        lines = ()
+    paid = (
+        charge
+        - sum(a.amount_cents for a in claim_adj)
+        - sum(a.amount_cents for x in lines for a in x.adjustments)
+    )
+    pr = sum(a.amount_cents for x in lines for a in x.adjustments if a.group == "PR")
+    status = "4" if outcome == "denied" else "1"
+    if outcome == "reversal":
+        status, charge, paid, pr = "22", -charge, -paid, -pr
+        lines = tuple(
+            RemitLine(
+                procedure_code=x.procedure_code,
+                modifiers=x.modifiers,
+                charge_cents=-x.charge_cents,
+                paid_cents=-x.paid_cents,
+                revenue_code=x.revenue_code,
+                units=x.units,
+                service_date=x.service_date,
+                adjustments=_negate(x.adjustments),
+            )
+            for x in lines
+        )
+    subscriber = claim.subscriber
+    who = claim.patient or subscriber.person
+    start, end = claim.service_period
+    return ClaimPayment(
+        patient_control_number=claim.patient_control_number,
+        status=status,
+        charge_cents=charge,
+        paid_cents=paid,
+        patient_responsibility_cents=pr,
+        filing_indicator="MC" if subscriber.claim_filing_indicator == "MC" else "12",
+        payer_claim_number=f"{rng.randrange(10**13):013d}",
+        facility_type=claim.place_of_service
+        if claim.form is ClaimForm.PROFESSIONAL
+        else claim.facility_type,
+        frequency_code="1",
+        patient_last_name=who.last_name,
+        patient_first_name=who.first_name,
+        member_id=subscriber.member_id,
+        statement_from=start,
+        statement_to=end,
+        adjustments=claim_adj,
+        lines=lines,
+    )
+
+
+def random_remittance(
+    rng: random.Random, claims: tuple[Claim837, ...] | list[Claim837], *, control_number: int = 1
+) -> Remittance:
+    """A balanced 835 transaction paying ``claims``, sometimes with provider adjustments."""
+    payments = tuple(random_claim_payment(rng, c) for c in claims)
+    total = sum(p.paid_cents for p in payments)
+    plbs: list[ProviderAdjustment] = []
+    payee_npi = random_npi(rng)
+    if rng.random() < 0.3:
+        plbs.append(
+            ProviderAdjustment(
+                provider_id=payee_npi,
+                fiscal_period_end=dt.date(2025, 12, 31),
+                reason="L6",
+                amount_cents=-rng.randrange(1, 500),
+            )
+        )
+    if total > 10_000 and rng.random() < 0.3:
+        plbs.append(
+            ProviderAdjustment(
+                provider_id=payee_npi,
+                fiscal_period_end=dt.date(2025, 12, 31),
+                reason="WO",
+                reference=f"PCN{rng.randrange(10**7):07d}",
+                amount_cents=rng.randrange(1, 5_000),
+            )
+        )
+    payer_name, payer_id = rng.choice(_PAYERS)
+    return Remittance(
+        control_number=f"{control_number:04d}",
+        trace_number=f"{rng.randrange(10**10):010d}",
+        payer_tin=f"{rng.randrange(10**8, 10**9)}",
+        payer_name=payer_name,
+        payer_id=payer_id,
+        payer_address=random_address(rng),
+        payer_contact_phone="8005550199",
+        payee_name="SUNRISE BEHAVIORAL HEALTH",
+        payee_id=payee_npi,
+        payment_date=dt.date(2025, 12, 1) + dt.timedelta(days=rng.randrange(60)),
+        production_date=dt.date(2025, 11, 28),
+        payment_method="CHK" if total - sum(p.amount_cents for p in plbs) > 0 else "NON",
+        handling="I" if total - sum(p.amount_cents for p in plbs) > 0 else "H",
+        claims=payments,
+        provider_adjustments=tuple(plbs),
     )

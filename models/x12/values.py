@@ -60,7 +60,10 @@ def parse_date(text: str) -> dt.date:
     """CCYYMMDD to a date; ValueError when it is not a real calendar date."""
     if len(text) != 8 or not _DIGITS.issuperset(text):
         raise ValueError(f"{text!r} is not a CCYYMMDD date")
-    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a calendar date") from None
 
 
 def format_date(value: dt.date) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import logging
+import re
 import tempfile
 from pathlib import Path
 from types import ModuleType
@@ -36,8 +37,20 @@ def _closing_open(path: str, **kwargs: object) -> io.StringIO:
         return io.StringIO(fh.read())
 
 
+_ST03_NOT_USED = 'Data element "Implementation Convention Reference" (ST03) is marked as Not Used'
+
+
 def findings(text: str) -> list[str]:
-    """Everything a payer's front end would object to; empty means accepted."""
+    """Everything a payer's front end would object to; empty means accepted.
+
+    pyx12 4.0.0 cannot build its 999 for an 835 whose ST has no ST03 (EngineError
+    "err_st.vriic was not set"), and the 835 guide marks ST03 as not used. So for
+    835s we validate a copy with ST03 added, drop exactly that one finding, and rely
+    on pyx12's logged errors (its 999 builder then fails on the ST03 finding).
+    """
+    workaround = "ST*835*" in text
+    if workaround:
+        text = re.sub(r"(?m)(ST\*835\*[0-9]+)~", r"\1*005010X221A1~", text)
     import pyx12.params
     import pyx12.x12n_document
 
@@ -61,9 +74,12 @@ def findings(text: str) -> list[str]:
         out = [
             line
             for line in log.getvalue().splitlines()
-            if line.startswith("ERROR") and "999 response" not in line
+            if line.startswith("ERROR")
+            and "999 response" not in line
+            and not (workaround and _ST03_NOT_USED in line)
         ]
-        if not ok or ("AK9*A" not in ack.getvalue() and "AK9*E" not in ack.getvalue()):
+        accepted = "AK9*A" in ack.getvalue() or "AK9*E" in ack.getvalue()
+        if not workaround and (not ok or not accepted):
             out.append("pyx12 does not accept it: " + ack.getvalue().replace("\n", " ")[-200:])
         semantic = _semantic()
         semantic.check._prev = None

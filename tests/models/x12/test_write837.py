@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from models.x12 import X12Error
 from models.x12.claim837 import ClaimForm
 from models.x12.generate import random_batch837, random_claim837, random_envelope
-from models.x12.values import parse_cents
+from models.x12.values import format_cents, parse_cents
 from models.x12.write837 import write_837
 
 from .conformance import findings
@@ -103,3 +103,12 @@ def test_statement_dates_default_to_line_span():
     claim = dataclasses.replace(batch.claims[0], statement_from=dt.date(2025, 1, 1))
     text = write_837(env, [dataclasses.replace(batch, claims=(claim,))])
     assert "DTP*434*RD8*20250101-" in text
+
+
+def test_conformance_check_reports_a_broken_837():
+    env, batch = _batch(9, ClaimForm.PROFESSIONAL, 1)
+    text = write_837(env, [batch])
+    assert findings(text.replace("HL*1**20*1", "HL*1**20*X")) != []
+    total = format_cents(batch.claims[0].total_charge_cents)
+    wrong_total = text.replace(f"*{total}***", "*1***", 1)
+    assert any("CLM02" in f for f in findings(wrong_total))

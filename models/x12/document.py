@@ -1,0 +1,64 @@
+"""What every reader returns: the whole file, grouped by interchange, or an X12Error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from .envelope import Envelope, RawTransaction, tokenize
+from .errors import X12Error
+
+__all__ = ["Document", "Interchange", "read_with"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Interchange(Generic[T]):
+    """One ISA/GS pair and the transactions it carried, in file order."""
+
+    envelope: Envelope
+    transactions: tuple[T, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document(Generic[T]):
+    kind: str  # "835", "999", "277CA", "277", "271", "837P", ...
+    interchanges: tuple[Interchange[T], ...]
+
+    @property
+    def transactions(self) -> tuple[T, ...]:
+        return tuple(t for ic in self.interchanges for t in ic.transactions)
+
+
+def read_with(
+    text: str,
+    file: str | None,
+    kind: str,
+    accepts: Callable[[RawTransaction], bool],
+    parse: Callable[[RawTransaction], T],
+) -> Document[T]:
+    """Tokenize ``text`` and parse every transaction with ``parse``; all or nothing."""
+    try:
+        raws = tokenize(text, file)
+        if not raws:
+            raise X12Error("the interchange holds no transactions")
+        groups: list[Interchange[T]] = []
+        current: list[T] = []
+        env: Envelope | None = None
+        for raw in raws:
+            if not accepts(raw):
+                raise raw.error(
+                    f"expected {kind}, found transaction set {raw.set_id} ({raw.version})", 0
+                )
+            if raw.envelope is not env:
+                if env is not None:
+                    groups.append(Interchange(env, tuple(current)))
+                env, current = raw.envelope, []
+            current.append(parse(raw))
+        assert env is not None
+        groups.append(Interchange(env, tuple(current)))
+        return Document(kind, tuple(groups))
+    except X12Error as err:
+        raise err.with_file(file) from None
