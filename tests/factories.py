@@ -128,9 +128,9 @@ def claim_line(n: int = 1, **kw: Any) -> ClaimLine:
     return ClaimLine(**fields)
 
 
-def claim(lines: int = 2, **kw: Any) -> Claim:
+def claim(n_lines: int = 2, **kw: Any) -> Claim:
     """A clean 837P claim for ``medicaid_state`` (override for other forms)."""
-    built = tuple(claim_line(n) for n in range(1, lines + 1))
+    built = tuple(claim_line(n) for n in range(1, n_lines + 1))
     fields: dict[str, Any] = {
         "claim_id": "ep-1:medicaid_state:2026-03-02",
         "episode_id": "ep-1",
@@ -139,7 +139,7 @@ def claim(lines: int = 2, **kw: Any) -> Claim:
         "claim_form": ClaimForm.PROFESSIONAL,
         "frequency_code": Frequency.ADMIT_THROUGH_DISCHARGE,
         "statement_from": date(2026, 3, 2),
-        "statement_to": date(2026, 3, 1 + max(lines, 1)),
+        "statement_to": date(2026, 3, 1 + max(n_lines, 1)),
         "billing_npi": BILLING_NPI,
         "billing_taxonomy": TAXONOMY,
         "lines": built,

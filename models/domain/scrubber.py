@@ -182,6 +182,7 @@ def _pos_form_tob(claim: Claim, ctx: ScrubContext, as_of: date) -> Iterator[tupl
     rules = ctx.rules
     if claim.claim_form is not rules.claim_form:
         yield "claim_form", f"{rules.name} is billed on {rules.claim_form}, not {claim.claim_form}"
+        return
     if claim.claim_form is ClaimForm.PROFESSIONAL:
         if claim.type_of_bill:
             yield "type_of_bill", "a professional (837P) claim has no type of bill"
