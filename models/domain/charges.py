@@ -9,7 +9,7 @@ allowed primary. Every charge and every service left unbilled carries a human re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -134,14 +134,14 @@ class _Builder:
         self.day = day
         self.rules = rules
         self.program = rules.program(day.program)
-        tele = rules.telehealth_rule(day.telehealth)
-        self.tele_modifiers = tele.modifiers
-        self.pos = ""
-        if rules.claim_form is ClaimForm.PROFESSIONAL:
-            self.pos = tele.pos or self.program.pos or rules.pos
         self.npi = next((s.clinician_npi for s in day.services if s.clinician_npi), "")
         self.charges: list[Charge] = []
         self.not_billed: list[NotBilled] = []
+
+    def mode(self, kind: ServiceKind | None) -> TelehealthMode:
+        """The telehealth mode of a charge: the service's own, else the day's."""
+        own = (s.telehealth for s in self.day.services if s.kind is kind and s.telehealth)
+        return next(own, self.day.telehealth)
 
     def add(
         self,
@@ -152,11 +152,14 @@ class _Builder:
         extra: tuple[str, ...] = (),
         npi: str = "",
     ) -> None:
+        tele = self.rules.telehealth_rule(self.mode(kind))
         revenue = self.program.revenue_code
         if kind is not None:
             revenue = self.rules.component.revenue_code(kind)
+        pos = ""
         if self.rules.claim_form is ClaimForm.PROFESSIONAL:
             revenue = ""
+            pos = tele.pos or self.program.pos or self.rules.pos
         self.charges.append(
             Charge(
                 date_of_service=self.day.date,
@@ -165,8 +168,8 @@ class _Builder:
                 charge_cents=self.rules.charge_cents(code) * units,
                 reason=reason,
                 revenue_code=revenue,
-                modifiers=_unique(extra + self.tele_modifiers),
-                pos=self.pos,
+                modifiers=_unique(extra + tele.modifiers),
+                pos=pos,
                 program=self.day.program,
                 rendering_npi=npi or self.npi,
                 per_diem=kind is None,
@@ -178,27 +181,35 @@ class _Builder:
 
 
 def capture_day(day: DocumentedDay, rules: RuleSet) -> CaptureResult:
-    """The charges for one documented day under ``rules``, each with its reason."""
-    builder = _Builder(day, rules)
-    tele = rules.telehealth_rule(day.telehealth)
+    """The charges for one documented day under ``rules``, each with its reason.
+
+    Services delivered in a telehealth mode the payer does not cover (the service's own
+    mode, else the day's) are left unbilled with a reason and do not count toward the
+    threshold.
+    """
     findings: list[Finding] = []
-    if not tele.covered:
-        for s in day.services:
-            builder.skip(
-                s.kind, s.minutes, f"{day.telehealth} telehealth not covered by {rules.name}"
-            )
+    covered: list[Service] = []
+    uncovered: list[NotBilled] = []
+    for s in day.services:
+        mode = s.telehealth or day.telehealth
+        if rules.telehealth_rule(mode).covered:
+            covered.append(s)
+        else:
+            reason = f"{mode} telehealth not covered by {rules.name}"
+            uncovered.append(NotBilled(kind=s.kind, minutes=s.minutes, reason=reason))
+    if uncovered:
         findings.append(
             Finding(
                 edit="telehealth_not_covered",
                 severity=Severity.WARNING,
                 field="telehealth",
-                message=f"{rules.name} does not cover {day.telehealth} telehealth; nothing billed",
+                message=f"{rules.name} does not cover {len(uncovered)} service(s) delivered by "
+                "a telehealth mode it excludes; they are not billed",
             )
         )
-        return CaptureResult(
-            charges=(), not_billed=tuple(builder.not_billed), findings=tuple(findings)
-        )
-
+    day = replace(day, services=tuple(covered))
+    builder = _Builder(day, rules)
+    builder.not_billed.extend(uncovered)
     total = day.total_minutes
     threshold = rules.threshold_minutes
     documented = f"{format_minutes(total)} documented"

@@ -274,3 +274,24 @@ def test_total_minutes_leave_out_add_on_codes() -> None:
 def test_empty_day_bills_nothing() -> None:
     day = DocumentedDay(date=date(2026, 3, 2), program=Program.PSYCHIATRIC)
     assert capture_day(day, ruleset("medicaid_state")).charges == ()
+
+
+def test_service_with_its_own_uncovered_telehealth_mode_is_left_out_of_the_day() -> None:
+    day = documented_day(
+        service(K.GROUP, 150),
+        service(K.INDIVIDUAL, 45, telehealth=TelehealthMode.AUDIO),
+    )
+    result = capture_day(day, ruleset("commercial_alpha"))
+    assert codes(result) == [("90853", 1)]  # 150 min covered < 180 → component billing
+    assert result.not_billed[0].kind is K.INDIVIDUAL
+    assert result.findings[0].edit == "telehealth_not_covered"
+
+
+def test_component_line_takes_the_telehealth_mode_of_its_own_service() -> None:
+    day = documented_day(
+        service(K.GROUP, 60),
+        service(K.INDIVIDUAL, 45, telehealth=TelehealthMode.VIDEO),
+    )
+    result = capture_day(day, ruleset("commercial_alpha"))
+    by_code = {c.code: (c.modifiers, c.pos) for c in result.charges}
+    assert by_code == {"90834": (("95",), "10"), "90853": (("HQ",), "52")}
