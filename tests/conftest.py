@@ -55,6 +55,17 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
     engine = make_test_engine(request.param, tmp_path)
     yield engine
     engine.dispose()
+    if request.param == "postgresql":
+        drop_pg_schema(engine)
+
+
+def drop_pg_schema(engine: Engine) -> None:
+    schema = engine.url.query["options"]
+    name = str(schema).split("=", 1)[1]
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture

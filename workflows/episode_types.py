@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Stage(StrEnum):
@@ -28,7 +29,7 @@ class IntakeStatus:
 @dataclass(frozen=True, kw_only=True)
 class StoreIntakeInput:
     episode_id: str
-    data: dict[str, object]
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,40 @@
+"""Replay recorded histories: today's workflow code must make the same decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from iopbill.codec import data_converter
+from tests.conftest import TEST_PHI_KEY
+from workflows.episode import EpisodeWorkflow
+from workflows.human_task import HumanTaskWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_the_recorded_histories_cover_episode_and_task_workflows() -> None:
+    names = {p.stem for p in HISTORIES}
+    assert {"episode_intake", "task_intake_completed", "task_escalated_withdrawn"} <= names
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_recorded_history_replays_without_nondeterminism(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(
+        workflows=[EpisodeWorkflow, HumanTaskWorkflow], data_converter=data_converter(TEST_PHI_KEY)
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
+
+
+async def test_a_changed_workflow_fails_replay_so_the_test_can_catch_drift() -> None:
+    path = next(p for p in HISTORIES if p.stem == "task_escalated_withdrawn")
+    text = path.read_text().replace('"tasks.record"', '"tasks.somethingElse"', 1)
+    history = WorkflowHistory.from_json(path.stem, text)
+    replayer = Replayer(workflows=[HumanTaskWorkflow], data_converter=data_converter(TEST_PHI_KEY))
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None
