@@ -24,6 +24,7 @@ class Clock(StrEnum):
     PRIOR_AUTH_EXPEDITED = "prior_auth_expedited"  # start: request date
     CONCURRENT_REVIEW = "concurrent_review"  # start: the date the authorization runs out
     RECORDS_REQUEST = "records_request"  # start: request (notice) date
+    RECERTIFICATION = "recertification"  # start: date of the last (re)certification
     TASK_FOLLOWUP = "task_followup"  # start: today; a routine work item
 
 
@@ -99,6 +100,14 @@ def compute_deadline(
         return after(
             d.records_request_days,
             f"records due {d.records_request_days} days after the request of {start}",
+        )
+    if clock is Clock.RECERTIFICATION:
+        if not d.recertification_days:
+            raise DomainError("clock", clock.value, f"{rules.id} has no recertification clock")
+        return after(
+            d.recertification_days,
+            f"recertify need and review the plan of care every {d.recertification_days} days "
+            f"after the certification of {start}",
         )
     return after(
         d.payment_followup_repeat_days,

@@ -327,6 +327,7 @@ class DenialRoute:
     reason: str
     field: str = ""  # the claim field to fix, from the RARC, when known
     needs_supervisor_approval: bool = False
+    appeal_level: int = 0  # 1 when the action is an appeal (its deadline is level 1's)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -341,6 +342,7 @@ class DenialRoute:
             "reason": self.reason,
             "field": self.field,
             "needs_supervisor_approval": self.needs_supervisor_approval,
+            "appeal_level": self.appeal_level,
         }
 
 
@@ -401,6 +403,7 @@ def route_denial(
         reason=reason,
         field=field,
         needs_supervisor_approval=route.supervisor_approval,
+        appeal_level=1 if route.clock is Clock.APPEAL and route.action is not Action.REVIEW else 0,
     )
 
 

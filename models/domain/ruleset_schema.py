@@ -136,6 +136,7 @@ class DeadlineRules:
     prior_auth_expedited_days: int
     appeal_receipt_days: int
     records_request_days: int
+    recertification_days: int  # 0: the payer has no recertification clock
     appeal_levels: tuple[AppealLevel, ...]
 
 
@@ -427,6 +428,7 @@ def parse_ruleset(data: Mapping[str, Any], file: str) -> RuleSet:
         prior_auth_expedited_days=dl.non_negative("prior_auth_expedited_days"),
         appeal_receipt_days=dl.non_negative("appeal_receipt_days"),
         records_request_days=dl.non_negative("records_request_days"),
+        recertification_days=dl.non_negative("recertification_days", 0),
         appeal_levels=tuple(levels),
     )
     dl.done()

@@ -61,3 +61,15 @@ def test_impossible_deadline_requests_raise_domain_error(kwargs: dict, field: st
     with pytest.raises(DomainError) as err:
         compute_deadline(Clock.APPEAL, ruleset("medicare"), D, **kwargs)
     assert err.value.field == field
+
+
+def test_medicare_recertification_is_due_every_other_month() -> None:
+    deadline = compute_deadline(Clock.RECERTIFICATION, ruleset("medicare"), D)
+    assert deadline.due == date(2026, 5, 1)
+    assert "plan of care every 60 days" in deadline.rule
+
+
+def test_payer_without_recertification_has_no_such_clock() -> None:
+    with pytest.raises(DomainError) as err:
+        compute_deadline(Clock.RECERTIFICATION, ruleset("commercial_alpha"), D)
+    assert err.value.field == "clock"

@@ -104,3 +104,9 @@ def test_bad_group_or_carc_raises_domain_error(group: str, carc: str, field: str
     with pytest.raises(DomainError) as err:
         route_denial(group, carc, [], ruleset("medicare"), AS_OF, NOTICE)
     assert err.value.field == field
+
+
+@pytest.mark.parametrize(("carc", "level"), [(50, 1), (29, 1), (198, 1), (16, 0), (999, 0)])
+def test_appeal_routes_name_the_first_appeal_level(carc: int, level: int) -> None:
+    route = route_denial("CO", carc, [], ruleset("medicare"), AS_OF, NOTICE)
+    assert route.appeal_level == level
