@@ -24,9 +24,11 @@ from .claim837 import (
 )
 from .envelope import Envelope
 from .remit835 import Adjustment, ClaimPayment, ProviderAdjustment, RemitLine, Remittance
+from .status277 import ClaimStatus, ClaimStatusReport, ProviderStatus, StatusInfo
 from .values import npi_check_digit
 
 __all__ = [
+    "random_ack_report",
     "random_address",
     "random_batch837",
     "random_claim837",
@@ -348,4 +350,95 @@ def random_remittance(
         handling="I" if total - sum(p.amount_cents for p in plbs) > 0 else "H",
         claims=payments,
         provider_adjustments=tuple(plbs),
+    )
+
+
+def random_ack_report(
+    rng: random.Random, batch: Batch837, *, kind: str = "277CA", control_number: int = 1
+) -> ClaimStatusReport:
+    """What a payer answers to ``batch``: a 277CA (accept/reject) or a 277 (claim status)."""
+    ca = kind == "277CA"
+    when = batch.created.date() + dt.timedelta(days=1)
+    claims = []
+    for c in batch.claims:
+        if ca:
+            rejected = rng.random() < 0.2
+            status = StatusInfo(
+                category="A3" if rejected else "A2",
+                code=rng.choice(("21", "562", "145")) if rejected else "20",
+                entity="85" if rejected and rng.random() < 0.5 else "",
+                effective_date=when,
+                action="U" if rejected else "WQ",
+                amount_cents=c.total_charge_cents,
+            )
+        else:
+            paid = rng.random() < 0.6
+            status = StatusInfo(
+                category="F1" if paid else "P1",
+                code="65" if paid else "20",
+                effective_date=when,
+                amount_cents=c.total_charge_cents,
+                paid_cents=c.total_charge_cents * rng.randrange(50, 90) // 100 if paid else 0,
+            )
+        start, end = c.service_period
+        who = c.patient or c.subscriber.person
+        claims.append(
+            ClaimStatus(
+                trace_number=c.patient_control_number if ca else f"T{rng.randrange(10**9):09d}",
+                patient_control_number=c.patient_control_number,
+                statuses=(status,),
+                last_name=who.last_name,
+                first_name=who.first_name,
+                member_id=c.subscriber.member_id,
+                payer_claim_number=f"{rng.randrange(10**12):012d}"
+                if status.category != "A3"
+                else "",
+                service_from=start,
+                service_to=end,
+            )
+        )
+    total = sum(c.total_charge_cents for c in batch.claims)
+    payer = batch.claims[0].payer
+    return ClaimStatusReport(
+        kind=kind,
+        control_number=f"{control_number:04d}",
+        reference=f"R{rng.randrange(10**8):08d}",
+        created=dt.datetime.combine(when, dt.time(6, 15)),
+        payer_name=payer.name,
+        payer_id=payer.payer_id,
+        receiver_name=batch.submitter.name,
+        receiver_id=batch.submitter.id,
+        trace_number=f"T{rng.randrange(10**8):08d}" if ca else "",
+        received_date=batch.created.date() if ca else None,
+        process_date=when if ca else None,
+        batch_reference=batch.reference if ca else "",
+        batch_statuses=(
+            StatusInfo(
+                category="A1",
+                code="19",
+                entity="PR",
+                effective_date=when,
+                action="WQ",
+                amount_cents=total,
+            ),
+        )
+        if ca
+        else (),
+        providers=(
+            ProviderStatus(
+                name=batch.billing_provider.name,
+                id=batch.billing_provider.npi,
+                statuses=(
+                    StatusInfo(
+                        category="A1",
+                        code="19",
+                        action="WQ",
+                        amount_cents=total,
+                    ),
+                )
+                if ca
+                else (),
+                claims=tuple(claims),
+            ),
+        ),
     )
