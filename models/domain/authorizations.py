@@ -38,8 +38,9 @@ class Authorization:
         for code in self.codes:
             ProcedureCode(code, "codes")
         DateSpan(start=self.start, end=self.end)
-        if self.units_authorized < 0 or self.units_used < 0:
-            raise DomainError("units_authorized", self.units_authorized, "units must be >= 0")
+        for name in ("units_authorized", "units_used"):
+            if getattr(self, name) < 0:
+                raise DomainError(name, getattr(self, name), "units must be >= 0")
 
     @property
     def span(self) -> DateSpan:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from models.domain.values import (
+    ConditionCode,
     DomainError,
     Modifier,
     PlaceOfService,
@@ -445,7 +446,7 @@ def parse_ruleset(data: Mapping[str, Any], file: str) -> RuleSet:
         taxonomy_required=top.get("taxonomy_required", bool),
         interim_billing=top.get("interim_billing", bool, False),
         type_of_bill=tob,
-        condition_codes=tuple(top.get("condition_codes", list, [])),
+        condition_codes=top.codes("condition_codes", ConditionCode),
         pos=pos,
         allowed_modifiers=top.codes("allowed_modifiers", Modifier),
         per_diem_enabled=per_diem_enabled,

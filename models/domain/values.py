@@ -165,6 +165,14 @@ class RevenueCode(_Code):
         return text.zfill(4) if text.isdigit() and len(text) == 3 else text
 
 
+class ConditionCode(_Code):
+    """UB-04 condition code: two letters/digits (e.g. 92 = intensive outpatient)."""
+
+    FIELD = "condition_code"
+    PATTERN = re.compile(r"[0-9A-Z]{2}")
+    REASON = "must be 2 letters/digits"
+
+
 class Money(int):
     """An amount in integer cents. Never a float."""
 

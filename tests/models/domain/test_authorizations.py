@@ -91,6 +91,7 @@ def test_second_authorization_is_used_when_the_first_is_exhausted() -> None:
         ({"codes": ("BAD",)}, "codes"),
         ({"end": date(2026, 2, 1)}, "end"),
         ({"units_authorized": -1}, "units_authorized"),
+        ({"units_used": -2}, "units_used"),
     ],
 )
 def test_invalid_authorization_raises_domain_error(kwargs: dict, field: str) -> None:

@@ -215,6 +215,7 @@ MEDICARE = "medicare_2026.toml"
         (MEDICAID, "charge_master.S9480", -5, "charge_master.S9480", ">= 0"),
         (MEDICAID, "interim_billing", True, "interim_billing", "needs an 837I"),
         (MEDICAID, "id", "", "id", "must not be empty"),
+        (MEDICARE, "condition_codes", ["9"], "condition_codes[0]", "2 letters"),
         (MEDICAID, "version", "", "version", "must not be empty"),
         (MEDICAID, "telehealth.video.covered", DELETE, "telehealth.video.covered", "missing"),
     ],
