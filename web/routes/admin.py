@@ -1,0 +1,7 @@
+"""Admin pages (filled in below)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/admin")

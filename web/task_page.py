@@ -1,0 +1,79 @@
+"""What the task page shows: the task, why it exists, the episode, its timeline, the form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.db import episodes as episode_repo
+from models.db import tasks as task_repo
+from models.db.tables import Episode, EpisodeEvent, Patient, Task, TaskHistory
+from models.forms import FieldType, FormSchema, get_schema
+from web.access import queues_for, sees_all_queues
+from web.security import CurrentUser
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskView:
+    task: Task
+    episode: Episode | None
+    patient: Patient | None
+    timeline: list[EpisodeEvent]
+    history: list[TaskHistory]
+    schema: FormSchema | None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def may_see(user: CurrentUser, task: Task) -> bool:
+    return (
+        sees_all_queues(user.roles)
+        or task.queue in queues_for(user.roles)
+        or task.assignee == user.username
+    )
+
+
+def load(session: Session, task: Task, values: Mapping[str, str] | None = None) -> TaskView:
+    episode = session.get(Episode, task.episode_id) if task.episode_id else None
+    patient = session.get(Patient, episode.patient_id) if episode else None
+    try:
+        schema: FormSchema | None = get_schema(task.form_schema)
+    except KeyError:
+        schema = None
+    return TaskView(
+        task=task,
+        episode=episode,
+        patient=patient,
+        timeline=episode_repo.timeline(session, episode.id) if episode else [],
+        history=list(task_repo.history(session, task.id)),
+        schema=schema,
+        values=dict(values) if values is not None else prefill(schema, patient),
+    )
+
+
+def prefill(schema: FormSchema | None, patient: Patient | None) -> dict[str, str]:
+    """Start the form from what the patient record already holds."""
+    if schema is None or patient is None:
+        return {}
+    known = {
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+        "birth_date": patient.birth_date.isoformat() if patient.birth_date else "",
+        "gender": patient.gender,
+        "member_id": patient.member_id,
+    }
+    return {f.name: known[f.name] for f in schema.fields if known.get(f.name)}
+
+
+def form_data(schema: FormSchema, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema's fields from a posted form (an unchecked box posts nothing: False)."""
+    data: dict[str, Any] = {}
+    for f in schema.fields:
+        raw = form.get(f.name)
+        if f.type is FieldType.BOOLEAN:
+            data[f.name] = raw is not None
+        elif isinstance(raw, str):
+            data[f.name] = raw
+    return data
