@@ -131,6 +131,23 @@ class Ledger:
     def provider_adjustment_cents(self) -> int:
         return sum(p.amount_cents for p in self.provider_adjustments)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "claims": [c.to_dict() for c in self.claims],
+            "posting_ids": [p.posting_id for p in self.postings],
+            "reversed_ids": list(self.reversed_ids),
+            "provider_adjustments": [
+                {
+                    "posting_id": p.posting_id,
+                    "reason_code": p.reason_code,
+                    "amount_cents": p.amount_cents,
+                    "reference": p.reference,
+                }
+                for p in self.provider_adjustments
+            ],
+            "provider_adjustment_cents": self.provider_adjustment_cents,
+        }
+
 
 @dataclass(frozen=True, kw_only=True)
 class Underpayment:

@@ -1,3 +1,4 @@
+import json
 from dataclasses import replace
 
 import pytest
@@ -183,6 +184,9 @@ def test_provider_level_adjustment_sits_beside_the_claims_and_is_idempotent() ->
     assert first.ledger.provider_adjustment_cents == -5000
     assert first.ledger.provider_adjustments[0].reason_code == "WO"
     assert post_provider_adjustment(first.ledger, plb).ledger is first.ledger
+    data = json.loads(json.dumps(first.ledger.to_dict()))
+    assert data["provider_adjustments"][0]["amount_cents"] == -5000
+    assert data["claims"][0]["open_cents"] == 90000
     with pytest.raises(DomainError):
         post_provider_adjustment(opened(), replace(plb, reason_code="W"))
 
