@@ -73,9 +73,9 @@ class Provider:
 class Person:
     last_name: str
     first_name: str
-    birth_date: dt.date
-    gender: str  # M, F or U
-    address: Address
+    birth_date: dt.date | None  # required for the patient; others may omit it
+    gender: str  # M, F or U ("" when unknown and not the patient)
+    address: Address | None  # required for the patient
     middle_name: str = ""
 
 

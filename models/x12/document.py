@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 from .envelope import Envelope, RawTransaction, tokenize
 from .errors import X12Error
 
-__all__ = ["Document", "Interchange", "read_with"]
+__all__ = ["Document", "Interchange", "assemble", "read_with"]
 
 T = TypeVar("T")
 
@@ -41,24 +41,33 @@ def read_with(
 ) -> Document[T]:
     """Tokenize ``text`` and parse every transaction with ``parse``; all or nothing."""
     try:
-        raws = tokenize(text, file)
-        if not raws:
-            raise X12Error("the interchange holds no transactions")
-        groups: list[Interchange[T]] = []
-        current: list[T] = []
-        env: Envelope | None = None
-        for raw in raws:
-            if not accepts(raw):
-                raise raw.error(
-                    f"expected {kind}, found transaction set {raw.set_id} ({raw.version})", 0
-                )
-            if raw.envelope is not env:
-                if env is not None:
-                    groups.append(Interchange(env, tuple(current)))
-                env, current = raw.envelope, []
-            current.append(parse(raw))
-        assert env is not None
-        groups.append(Interchange(env, tuple(current)))
-        return Document(kind, tuple(groups))
+        return assemble(tokenize(text, file), kind, accepts, parse)
     except X12Error as err:
         raise err.with_file(file) from None
+
+
+def assemble(
+    raws: list[RawTransaction],
+    kind: str,
+    accepts: Callable[[RawTransaction], bool],
+    parse: Callable[[RawTransaction], T],
+) -> Document[T]:
+    """Parse already tokenized transactions into a Document (raises X12Error)."""
+    if not raws:
+        raise X12Error("the interchange holds no transactions")
+    groups: list[Interchange[T]] = []
+    current: list[T] = []
+    env: Envelope | None = None
+    for raw in raws:
+        if not accepts(raw):
+            raise raw.error(
+                f"expected {kind}, found transaction set {raw.set_id} ({raw.version})", 0
+            )
+        if raw.envelope is not env:
+            if env is not None:
+                groups.append(Interchange(env, tuple(current)))
+            env, current = raw.envelope, []
+        current.append(parse(raw))
+    assert env is not None
+    groups.append(Interchange(env, tuple(current)))
+    return Document(kind, tuple(groups))

@@ -6,6 +6,7 @@ same claims on every machine and Python version that keeps ``Random``'s algorith
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -22,8 +23,18 @@ from .claim837 import (
     ServiceLine,
     Subscriber,
 )
+from .eligibility import (
+    Benefit,
+    EligibilityQuery,
+    EligibilityRequest,
+    EligibilityResponse,
+    EligibilityResult,
+    Member,
+    Rejection,
+)
 from .envelope import Envelope
 from .remit835 import Adjustment, ClaimPayment, ProviderAdjustment, RemitLine, Remittance
+from .status276 import ClaimStatusRequest, StatusQuery
 from .status277 import ClaimStatus, ClaimStatusReport, ProviderStatus, StatusInfo
 from .values import npi_check_digit
 
@@ -33,9 +44,12 @@ __all__ = [
     "random_batch837",
     "random_claim837",
     "random_claim_payment",
+    "random_eligibility_request",
+    "random_eligibility_response",
     "random_envelope",
     "random_npi",
     "random_remittance",
+    "random_status_request",
 ]
 
 _LAST = ("SMITH", "JOHNSON", "GARCIA", "NGUYEN", "OKAFOR", "KOWALSKI", "HAYES", "LEE", "PATEL")
@@ -135,6 +149,8 @@ def random_claim837(
             )
     payer_name, payer_id = rng.choice(_PAYERS)
     subscriber_person = _person(rng, born_after=1950)
+    if dependent:  # the 837 carries the subscriber's DMG only when they are the patient
+        subscriber_person = dataclasses.replace(subscriber_person, birth_date=None, gender="")
     clinician = Provider(
         last_name=rng.choice(_LAST),
         first_name=rng.choice(_FIRST),
@@ -162,9 +178,11 @@ def random_claim837(
         frequency_code=frequency,
         original_claim_number=f"{rng.randrange(10**11):011d}" if frequency != "1" else "",
         prior_authorization=rng.choice(("", f"AUTH{rng.randrange(10**6):06d}")),
-        place_of_service=pos,
-        facility_type=rng.choice(("13", "76", "85")),
+        place_of_service=pos if prof else "11",
+        facility_type="13" if prof else rng.choice(("13", "76", "85")),
         condition_codes=() if prof else rng.choice(((), ("92",), ("92", "41"))),
+        statement_from=None if prof else start,
+        statement_to=None if prof else start + dt.timedelta(days=n_lines - 1),
         rendering_provider=clinician if prof and rng.random() < 0.7 else None,
         attending_provider=None if prof else clinician,
     )
@@ -441,4 +459,170 @@ def random_ack_report(
                 claims=tuple(claims),
             ),
         ),
+    )
+
+
+def _member(rng: random.Random, *, born_after: int) -> Member:
+    known = rng.random() < 0.8
+    return Member(
+        last_name=rng.choice(_LAST),
+        first_name=rng.choice(_FIRST),
+        birth_date=dt.date(
+            rng.randrange(born_after, 2010), rng.randrange(1, 13), rng.randrange(1, 29)
+        )
+        if known
+        else None,
+        gender=rng.choice("MF") if known else "",
+    )
+
+
+def random_eligibility_request(
+    rng: random.Random, count: int, *, control_number: int = 1
+) -> EligibilityRequest:
+    """A 270 asking about ``count`` members (some of them dependents)."""
+    day = dt.date(2025, 11, 1) + dt.timedelta(days=rng.randrange(60))
+    queries = tuple(
+        EligibilityQuery(
+            trace_number=f"E{rng.randrange(10**9):09d}",
+            member_id=f"M{rng.randrange(10**9):09d}",
+            subscriber=_member(rng, born_after=1950),
+            dependent=_member(rng, born_after=2008) if rng.random() < 0.3 else None,
+            service_date=day,
+            service_types=rng.choice((("30",), ("MH",), ("30", "MH", "A8"), ("AI", "A6"))),
+        )
+        for _ in range(count)
+    )
+    payer_name, payer_id = rng.choice(_PAYERS)
+    return EligibilityRequest(
+        control_number=f"{control_number:04d}",
+        reference=f"Q{rng.randrange(10**8):08d}",
+        created=dt.datetime.combine(day, dt.time(7, 45)),
+        payer_name=payer_name,
+        payer_id=payer_id,
+        provider_name="SUNRISE BEHAVIORAL HEALTH",
+        provider_npi=random_npi(rng),
+        queries=queries,
+    )
+
+
+def random_eligibility_response(
+    rng: random.Random, request: EligibilityRequest, *, control_number: int = 1
+) -> EligibilityResponse:
+    """What a payer answers to ``request``: active with MH benefits, inactive, or not found."""
+    results = []
+    for q in request.queries:
+        outcome = rng.choices(("active", "inactive", "not_found"), (75, 15, 10))[0]
+        benefits: tuple[Benefit, ...] = ()
+        rejections: tuple[Rejection, ...] = ()
+        begin = end = None
+        if outcome == "active":
+            begin = dt.date(q.service_date.year, 1, 1)
+            end = dt.date(q.service_date.year, 12, 31)
+            benefits = (
+                Benefit(
+                    code="1",
+                    service_types=("30",),
+                    coverage_level="IND",
+                    insurance_type="HM",
+                    plan_description="GOLD PLAN",
+                ),
+                Benefit(code="1", service_types=("MH", "A8", "AI")),
+                Benefit(
+                    code="B",
+                    service_types=("A8",),
+                    time_period="27",
+                    amount_cents=rng.choice((0, 2_000, 3_500)),
+                    in_network="Y",
+                ),
+                Benefit(
+                    code="A",
+                    service_types=("MH",),
+                    percent=rng.choice(("0", "0.1", "0.2")),
+                    in_network="Y",
+                    authorization_required=rng.choice(("Y", "N")),
+                ),
+                Benefit(
+                    code="F",
+                    service_types=("A8",),
+                    quantity_qualifier="VS",
+                    quantity=str(rng.choice((20, 30, 60))),
+                    time_period="23",
+                    messages=("IOP REQUIRES PRIOR AUTHORIZATION",),
+                ),
+            )
+        elif outcome == "inactive":
+            benefits = (Benefit(code="6", service_types=("30",)),)
+        else:
+            rejections = (Rejection(reason="75", follow_up="C"),)
+        results.append(
+            EligibilityResult(
+                trace_number=q.trace_number,
+                member_id=q.member_id,
+                subscriber=q.subscriber,
+                dependent=q.dependent,
+                group_number=f"G{rng.randrange(10**5):05d}" if outcome == "active" else "",
+                plan_begin=begin,
+                plan_end=end,
+                benefits=benefits,
+                rejections=rejections,
+            )
+        )
+    return EligibilityResponse(
+        control_number=f"{control_number:04d}",
+        reference=request.reference,
+        created=request.created + dt.timedelta(minutes=1),
+        payer_name=request.payer_name,
+        payer_id=request.payer_id,
+        provider_name=request.provider_name,
+        provider_npi=request.provider_npi,
+        results=tuple(results),
+    )
+
+
+def random_status_request(
+    rng: random.Random, batch: Batch837, *, control_number: int = 1
+) -> ClaimStatusRequest:
+    """A 276 asking about every claim of ``batch``."""
+    queries = []
+    for c in batch.claims:
+        start, end = c.service_period
+        subscriber = c.subscriber.person
+        dep = c.patient
+        queries.append(
+            StatusQuery(
+                trace_number=f"S{rng.randrange(10**9):09d}",
+                patient_control_number=c.patient_control_number,
+                member_id=c.subscriber.member_id,
+                subscriber=Member(  # X212 sends the subscriber's DMG only for the patient
+                    last_name=subscriber.last_name,
+                    first_name=subscriber.first_name,
+                    birth_date=None if dep else subscriber.birth_date,
+                    gender="" if dep else subscriber.gender,
+                ),
+                dependent=Member(
+                    last_name=dep.last_name,
+                    first_name=dep.first_name,
+                    birth_date=dep.birth_date,
+                    gender=dep.gender,
+                )
+                if dep
+                else None,
+                charge_cents=c.total_charge_cents,
+                service_from=start,
+                service_to=end,
+                bill_type="" if c.form is ClaimForm.PROFESSIONAL else c.type_of_bill,
+            )
+        )
+    payer = batch.claims[0].payer
+    return ClaimStatusRequest(
+        control_number=f"{control_number:04d}",
+        reference=f"S{rng.randrange(10**8):08d}",
+        created=batch.created + dt.timedelta(days=30),
+        payer_name=payer.name,
+        payer_id=payer.payer_id,
+        submitter_name=batch.submitter.name,
+        submitter_id=batch.submitter.id,
+        provider_name=batch.billing_provider.name,
+        provider_npi=batch.billing_provider.npi,
+        queries=tuple(queries),
     )

@@ -86,8 +86,17 @@ def _person_name(qual: str, p: Person | Provider, tail: tuple[str, ...] = ()) ->
 
 def _demographics(segs: list[str], p: Person) -> None:
     if p.gender not in ("M", "F", "U"):
-        raise X12Error(f"gender {p.gender!r} must be M, F or U")
+        raise X12Error(f"the patient's gender {p.gender!r} must be M, F or U")
+    if p.birth_date is None:
+        raise X12Error("the patient's birth date is required")
     segs.append(f"DMG*D8*{format_date(p.birth_date)}*{p.gender}")
+
+
+def _person_address(segs: list[str], p: Person, what: str, *, required: bool) -> None:
+    if p.address is not None:
+        _address(segs, p.address, what)
+    elif required:
+        raise X12Error(f"the {what}'s address is required")
 
 
 def _transaction(batch: Batch837, form: ClaimForm) -> list[str]:
@@ -198,7 +207,7 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         )
     )
     segs.append(_person_name("IL", s.person, ("MI", clean(s.member_id, "member id"))))
-    _address(segs, s.person.address, "subscriber")
+    _person_address(segs, s.person, "subscriber", required=not dependent)
     if not dependent:
         _demographics(segs, s.person)
     p = c.payer
@@ -226,7 +235,7 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         segs.append(f"HL*{hl}*{sub_hl}*23*0")
         segs.append(f"PAT*{c.patient_relationship}")
         segs.append(_person_name("QC", c.patient))
-        _address(segs, c.patient.address, "patient")
+        _person_address(segs, c.patient, "patient", required=True)
         _demographics(segs, c.patient)
     total = format_cents(c.total_charge_cents)
     pcn = clean(c.patient_control_number, "patient control number")
