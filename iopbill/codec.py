@@ -12,9 +12,9 @@ import dataclasses
 import os
 from collections.abc import Sequence
 
-import temporalio.converter
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -75,9 +75,13 @@ class EncryptionCodec(PayloadCodec):
 
 
 def data_converter(phi_key: str) -> DataConverter:
-    """The converter every client and worker of ours uses: codec on payloads and failures."""
+    """The converter every client and worker of ours uses: codec on payloads and failures.
+
+    Pydantic's JSON conversion (dataclasses included) so that ``date`` and ``datetime``
+    fields of domain objects round-trip through activities and Updates.
+    """
     return dataclasses.replace(
-        temporalio.converter.default(),
+        pydantic_data_converter,
         payload_codec=EncryptionCodec(phi_key),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -34,6 +34,8 @@ with workflow.unsafe.imports_passed_through():
         WithdrawTaskInput,
     )
 
+# Task rows are written by local activities: a short DB write inside the workflow task,
+# so an Update's answer costs no extra server round trips (see docs/benchmarks.md).
 DB_TIMEOUT = timedelta(seconds=15)
 DB_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5)
@@ -60,7 +62,7 @@ class HumanTaskWorkflow:
     # -- run ---------------------------------------------------------------------------
     @workflow.run
     async def run(self, inp: OpenTaskInput) -> TaskResult:
-        await workflow.execute_activity(
+        await workflow.execute_local_activity(
             "tasks.open",
             OpenTaskRecord(task=inp, opened_at=workflow.now().isoformat()),
             start_to_close_timeout=DB_TIMEOUT,
@@ -137,7 +139,7 @@ class HumanTaskWorkflow:
             notify_message=message,
         )
         async with self._lock:
-            await workflow.execute_activity(
+            await workflow.execute_local_activity(
                 "tasks.record", rec, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
             )
 

@@ -10,6 +10,7 @@ from temporalio.worker import Replayer
 
 from iopbill.codec import data_converter
 from tests.conftest import TEST_PHI_KEY
+from tests.workflows.drifted_task import DriftedHumanTaskWorkflow
 from workflows.episode import EpisodeWorkflow
 from workflows.human_task import HumanTaskWorkflow
 
@@ -33,8 +34,9 @@ async def test_recorded_history_replays_without_nondeterminism(path: Path) -> No
 
 async def test_a_changed_workflow_fails_replay_so_the_test_can_catch_drift() -> None:
     path = next(p for p in HISTORIES if p.stem == "task_escalated_withdrawn")
-    text = path.read_text().replace('"tasks.record"', '"tasks.somethingElse"', 1)
-    history = WorkflowHistory.from_json(path.stem, text)
-    replayer = Replayer(workflows=[HumanTaskWorkflow], data_converter=data_converter(TEST_PHI_KEY))
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(
+        workflows=[DriftedHumanTaskWorkflow], data_converter=data_converter(TEST_PHI_KEY)
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None

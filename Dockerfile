@@ -1,0 +1,18 @@
+# Production image: one image for migrate, worker and web (docker-compose.yml picks the command).
+FROM node:20-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY web/copy_vendor.js web/copy_vendor.js
+RUN npm ci --no-audit --no-fund
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
+COPY . .
+COPY --from=assets /src/web/static/vendor web/static/vendor
+RUN pip install --no-cache-dir --no-deps -e .
+RUN useradd --system --home /app iopbill && chown -R iopbill /app
+USER iopbill
+CMD ["iopbill", "web"]
