@@ -217,8 +217,9 @@ def list_page(
     username: str,
     roles: frozenset[str],
     now: datetime,
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = None,
 ) -> InboxPage:
+    page_size = page_size or PAGE_SIZE
     cols = _sort_columns(q.sort)
     stmt: Statement = (
         select(Task, Episode.stage, Patient.first_name, Patient.last_name)
