@@ -9,6 +9,7 @@ from models.db.base import Base
 from models.db.engine import make_engine
 from models.db import tables  # noqa: F401  (registers the tables on Base.metadata)
 from models.db import web_tables  # noqa: F401  (the web app's tables, revision 0002)
+from models.db import billing_tables  # noqa: F401  (billing process tables, revision 0003)
 
 config = context.config
 url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or get_settings().database_url
