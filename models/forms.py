@@ -127,6 +127,8 @@ SCHEMAS: dict[str, FormSchema] = {}
 
 
 def register(schema: FormSchema) -> FormSchema:
+    if schema.name in SCHEMAS and SCHEMAS[schema.name] != schema:
+        raise ValueError(f"form schema {schema.name!r} registered twice with different fields")
     SCHEMAS[schema.name] = schema
     return schema
 

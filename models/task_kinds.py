@@ -35,6 +35,13 @@ KINDS: dict[str, TaskKind] = {
 }
 
 
+def register_kind(kind: TaskKind) -> TaskKind:
+    if kind.name in KINDS and KINDS[kind.name] != kind:
+        raise ValueError(f"task kind {kind.name!r} registered twice with different settings")
+    KINDS[kind.name] = kind
+    return kind
+
+
 def get_kind(name: str) -> TaskKind:
     try:
         return KINDS[name]

@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from models.task_kinds import get_kind
+    from models.task_catalog import get_kind
     from workflows import search
     from workflows.episode_types import (
         EpisodeStatus,

@@ -18,7 +18,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from models.forms import FormInvalid, get_schema, validate_form
+    from models.forms import FormInvalid, validate_form
+    from models.task_catalog import get_schema
     from workflows.errors import ErrorType
     from workflows.task_types import (
         SUPERVISOR_QUEUE,

@@ -1,0 +1,6 @@
+"""Task kinds and forms of the ClaimWorkflow and the clearinghouse inbox."""
+
+from __future__ import annotations
+
+from models.forms import FieldType, FormField, FormSchema, register
+from models.task_kinds import TaskKind, register_kind
