@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workflows.clock import BusinessClock
+
 
 class ClaimOutcome(StrEnum):
     PAID = "paid"  # paid in full (contractual adjustments allowed)
@@ -23,7 +25,7 @@ class StartClaimInput:
     claim_id: str
     episode_id: str
     payer_id: str
-    day_seconds: float = 86400.0
+    clock: BusinessClock
 
 
 # Signal names on ``claim:{id}`` (sent by the inbox workflow).
