@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .envelope import Envelope, RawTransaction, tokenize
 from .errors import X12Error
 
-__all__ = ["Document", "Interchange", "assemble", "read_with"]
+__all__ = ["Document", "Interchange", "assemble", "paused_gc", "read_with"]
 
 T = TypeVar("T")
 
@@ -40,10 +42,28 @@ def read_with(
     parse: Callable[[RawTransaction], T],
 ) -> Document[T]:
     """Tokenize ``text`` and parse every transaction with ``parse``; all or nothing."""
+    with paused_gc():
+        try:
+            return assemble(tokenize(text, file), kind, accepts, parse)
+        except X12Error as err:
+            raise err.with_file(file) from None
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic GC while a file is read.
+
+    Reading allocates hundreds of thousands of small lists and objects and no
+    cycles; with the collector on, its full passes over the growing heap made a
+    20,000-claim 835 several times slower. Reference counting still frees memory.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        return assemble(tokenize(text, file), kind, accepts, parse)
-    except X12Error as err:
-        raise err.with_file(file) from None
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def assemble(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .ack999 import parse_999
-from .document import Document, assemble
+from .document import Document, assemble, paused_gc
 from .envelope import RawTransaction, tokenize
 from .errors import X12Error
 from .read277 import parse_277
@@ -49,6 +49,11 @@ SUPPORTED = ("835", "999", "277CA", "277", "271", "270", "276", "837P", "837I")
 
 def read_x12(text: str, file: str | None = None) -> Document[Any]:
     """Read a whole file of one transaction type; raise X12Error on anything bad."""
+    with paused_gc():
+        return _read(text, file)
+
+
+def _read(text: str, file: str | None) -> Document[Any]:
     try:
         raws = tokenize(text, file)
         if not raws:

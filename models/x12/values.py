@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .errors import X12Error
 
@@ -20,25 +21,49 @@ __all__ = [
 _DIGITS = frozenset("0123456789")
 
 
+_AMOUNT = re.compile(r"(-?)([0-9]*)(?:\.([0-9]*))?\Z", re.ASCII)
+
+
 def parse_cents(text: str) -> int:
     """Parse an X12 decimal amount ("12", "12.5", "-1.27", ".50") to integer cents exactly.
 
     Raises ValueError (callers wrap it in X12Error with a location) when the text
-    is not a plain decimal or has more than two significant decimals.
+    is not a plain decimal or has fractions of a cent.
     """
-    neg = text[:1] == "-"
-    body = text[1:] if neg else text
-    whole, dot, frac = body.partition(".")
-    if not (whole or frac) or not _DIGITS.issuperset(whole) or not _DIGITS.issuperset(frac):
+    # Fast paths for the shapes payers send; str.isdigit on ASCII text is [0-9]+.
+    if text.isascii():
+        if text.isdigit():
+            return int(text) * 100
+        whole, dot, frac = text.partition(".")
+        if dot and frac.isdigit() and (whole.isdigit() or not whole):
+            if len(frac) == 2:
+                return int(whole or "0") * 100 + int(frac)
+            if len(frac) == 1:
+                return int(whole or "0") * 100 + int(frac) * 10
+    return _parse_cents_strict(text)
+
+
+def _parse_cents_strict(text: str) -> int:
+    m = _AMOUNT.match(text)
+    if m is None:
         raise ValueError(f"{text!r} is not a decimal amount")
-    if dot and not frac:
-        raise ValueError(f"{text!r} is not a decimal amount")
-    if len(frac) > 2:
-        if frac[2:].strip("0"):
+    sign, whole, frac = m.groups()
+    if frac is None:
+        if not whole:
+            raise ValueError(f"{text!r} is not a decimal amount")
+        value = int(whole) * 100
+    else:
+        if not frac or not (whole or frac):
+            raise ValueError(f"{text!r} is not a decimal amount")
+        if len(frac) == 2:
+            value = int(whole or "0") * 100 + int(frac)
+        elif len(frac) == 1:
+            value = int(whole or "0") * 100 + int(frac) * 10
+        elif frac[2:].strip("0"):
             raise ValueError(f"{text!r} has fractions of a cent")
-        frac = frac[:2]
-    value = int(whole or "0") * 100 + (int(frac.ljust(2, "0")) if frac else 0)
-    return -value if neg else value
+        else:
+            value = int(whole or "0") * 100 + int(frac[:2])
+    return -value if sign else value
 
 
 def parse_optional_cents(text: str) -> int | None:
@@ -56,14 +81,24 @@ def format_cents(cents: int) -> str:
     return f"{sign}{whole}.{frac:02d}"
 
 
+_DATES: dict[str, dt.date] = {}
+
+
 def parse_date(text: str) -> dt.date:
     """CCYYMMDD to a date; ValueError when it is not a real calendar date."""
+    hit = _DATES.get(text)
+    if hit is not None:
+        return hit
     if len(text) != 8 or not _DIGITS.issuperset(text):
         raise ValueError(f"{text!r} is not a CCYYMMDD date")
     try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        value = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise ValueError(f"{text!r} is not a calendar date") from None
+    if len(_DATES) > 50_000:  # a file rarely spans many dates; keep the cache small
+        _DATES.clear()
+    _DATES[text] = value
+    return value
 
 
 def format_date(value: dt.date) -> str:
