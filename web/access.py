@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from models.task_catalog import KINDS
 from workflows.task_types import SUPERVISOR_QUEUE
 
 INTAKE, CLINICIAN, BILLER, SUPERVISOR, ADMIN = (
@@ -14,23 +15,19 @@ INTAKE, CLINICIAN, BILLER, SUPERVISOR, ADMIN = (
     "admin",
 )
 
-# Queues each role works. Queue names match ``models.task_kinds`` (today only ``intake``
-# has a task kind; the others are where the claims and denial issues will put theirs).
-# A supervisor sees every queue, including the escalation queue ``supervisor``.
+# Every queue a task kind in the catalogue uses, plus the escalation queue.
+ALL_QUEUES: tuple[str, ...] = tuple(
+    sorted({kind.queue for kind in KINDS.values()} | {SUPERVISOR_QUEUE})
+)
+
+# Queues each role works. A supervisor sees every queue, including ``supervisor``
+# (level-2 escalations and write-off approvals). ``documentation`` is where the
+# clinician's documentation tasks will go; no task kind uses it yet.
 ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     INTAKE: ("intake",),
     CLINICIAN: ("documentation",),
-    BILLER: ("intake", "eligibility", "authorizations", "claims", "denials", "payments"),
-    SUPERVISOR: (
-        "intake",
-        "documentation",
-        "eligibility",
-        "authorizations",
-        "claims",
-        "denials",
-        "payments",
-        SUPERVISOR_QUEUE,
-    ),
+    BILLER: ("billing", "coding", "denials", "appeals", "credentialing", "intake"),
+    SUPERVISOR: ALL_QUEUES,
     ADMIN: (),
 }
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from models.db.tables import Episode, Patient, Task
 from web.charts import Bar, BarChart, bar_chart
+from web.inbox import IS_OPEN
 
-OPEN = ("open", "claimed")
 AGE_BUCKETS = (("0-1", 0, 1), ("1-3", 1, 3), ("3-7", 3, 7), ("7+", 7, None))
 
 # Figures that need claims, remittances and authorizations in the read model.
@@ -61,12 +61,12 @@ def escalations(session: Session, *, now: datetime) -> BarChart:
     by_level = dict(
         session.execute(
             select(Task.escalation_level, func.count())
-            .where(Task.status.in_(OPEN))
+            .where(IS_OPEN)
             .group_by(Task.escalation_level)
         ).all()
     )
     overdue = session.scalar(
-        select(func.count()).select_from(Task).where(Task.status.in_(OPEN), Task.due_at < now)
+        select(func.count()).select_from(Task).where(IS_OPEN, Task.due_at < now)
     )
     bars = [
         Bar(label="past due", value=overdue or 0, href="/supervisor/tasks?overdue=1", tone="bad"),
@@ -93,9 +93,7 @@ def work_by_queue_and_age(session: Session, *, now: datetime, day_seconds: float
     """One chart per queue: open tasks by age (days since the task opened)."""
     age = _age_case(now, day_seconds)
     rows = session.execute(
-        select(Task.queue, age.label("age"), func.count())
-        .where(Task.status.in_(OPEN))
-        .group_by(Task.queue, age)
+        select(Task.queue, age.label("age"), func.count()).where(IS_OPEN).group_by(Task.queue, age)
     ).all()
     table: dict[str, dict[str, int]] = {}
     for queue, bucket, n in rows:
@@ -125,7 +123,7 @@ def stuck_list(
     open_tasks = (
         select(func.count())
         .select_from(Task)
-        .where(Task.episode_id == Episode.id, Task.status.in_(OPEN))
+        .where(Task.episode_id == Episode.id, IS_OPEN)
         .scalar_subquery()
     )
     stmt = (
@@ -159,7 +157,7 @@ def task_list(
     overdue: bool = False,
     episode: str = "",
 ) -> list[Task]:
-    stmt = select(Task).where(Task.status.in_(OPEN))
+    stmt = select(Task).where(IS_OPEN)
     if queue:
         stmt = stmt.where(Task.queue == queue)
     if level is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, func, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from models.db.tables import Episode, Patient, Task
@@ -23,6 +23,9 @@ from web.access import queues_for, sees_all_queues
 # A SELECT being built (typed loosely: its row shape changes with the joins).
 Statement = Any
 OPEN = ("open", "claimed")
+# Written as SQL literals, not bound parameters: SQLite (and PostgreSQL's generic plans)
+# use the partial indexes ``WHERE status IN ('open', 'claimed')`` only for a literal match.
+IS_OPEN = Task.status.in_([literal_column("'open'"), literal_column("'claimed'")])
 PAGE_SIZE = 50
 FAR_DATE = date(9999, 12, 31)
 
@@ -225,7 +228,7 @@ def list_page(
         select(Task, Episode.stage, Patient.first_name, Patient.last_name)
         .outerjoin(Episode, Episode.id == Task.episode_id)
         .outerjoin(Patient, Patient.id == Episode.patient_id)
-        .where(Task.status.in_(OPEN))
+        .where(IS_OPEN)
     )
     stmt = _filtered(scope(stmt, username, roles, q.queue), q, username, now)
     after = decode_cursor(q.sort, q.after) if q.after else None
@@ -265,7 +268,7 @@ def _key_values(sort: str, task: Task) -> list[Any]:
 
 def queue_counts(session: Session, roles: frozenset[str]) -> dict[str, int]:
     """Open tasks per queue the user works (indexed GROUP BY over open rows only)."""
-    stmt = select(Task.queue, func.count()).where(Task.status.in_(OPEN)).group_by(Task.queue)
+    stmt = select(Task.queue, func.count()).where(IS_OPEN).group_by(Task.queue)
     counts = {queue: n for queue, n in session.execute(stmt).all()}
     if sees_all_queues(roles):
         shown = dict.fromkeys(queues_for(roles), 0)

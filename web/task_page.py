@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from models.db import episodes as episode_repo
 from models.db import tasks as task_repo
 from models.db.tables import Episode, EpisodeEvent, Patient, Task, TaskHistory
-from models.forms import FieldType, FormSchema, get_schema
+from models.forms import FieldType
+from models.task_catalog import FormSchema, get_schema
 from web.access import queues_for, sees_all_queues
 from web.security import CurrentUser
 

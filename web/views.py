@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models.db.tables import Episode, Patient, Task, User
 from models.db.web_tables import SavedView
-from models.task_kinds import KINDS
+from models.task_catalog import KINDS
 from web import inbox
 from web.access import SUPERVISOR, WORKERS
 from web.security import CurrentUser

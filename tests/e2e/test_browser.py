@@ -5,13 +5,19 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from models.db import tasks as task_repo
 from tests.e2e.conftest import Site, logged_in, shoot
 
 SELECTED = re.compile(r"\bselected\b")
 pytestmark = [pytest.mark.browser, pytest.mark.temporal, pytest.mark.slow]
+
+
+async def fill_diagnoses(page: Page) -> None:
+    """The intake form asks for ICD-10-CM codes (when its schema has the field)."""
+    if await page.locator("#f-diagnosis_codes").count():
+        await page.fill("#f-diagnosis_codes", "F33.1")
 
 
 async def test_login_claim_fix_a_validation_error_complete_and_see_the_next_task(
@@ -41,6 +47,7 @@ async def test_login_claim_fix_a_validation_error_complete_and_see_the_next_task
 
     await page.fill("#f-member_id", "MBR-1234")
     await page.fill("#f-birth_date", "1990-04-02")
+    await fill_diagnoses(page)
     await page.click("form[data-task-form] button[type=submit]")
     await page.wait_for_url(f"**/tasks/{second}?done={first}")
     await expect(page.locator("#flash")).to_contain_text(f"Task {first} completed")
@@ -98,6 +105,7 @@ async def test_keyboard_moves_opens_claims_searches_and_submits(
     await page.fill("#f-member_id", "MBR-77")
     await page.fill("#f-birth_date", "1980-01-01")
     await page.select_option("#f-gender", "M")
+    await fill_diagnoses(page)
     await page.focus("#f-member_id")
     await page.keyboard.press("Control+Enter")
     await page.wait_for_url(f"**/tasks/{b}?done={a}")

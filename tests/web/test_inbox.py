@@ -39,12 +39,12 @@ async def test_queue_and_stage_filters_and_the_queue_buttons(
     web_sessions: sessionmaker[Session], as_role: Any
 ) -> None:
     a = add_task(web_sessions, queue="intake")
-    b = add_task(web_sessions, queue="claims")
+    b = add_task(web_sessions, queue="billing")
     sup = await as_role("supervisor")
-    assert listed((await sup.post("/inbox/list", {"queue": "claims"})).text) == [b]
-    picked = await sup.post("/inbox/list", {"queue": "claims", "pick_queue": "intake"})
+    assert listed((await sup.post("/inbox/list", {"queue": "billing"})).text) == [b]
+    picked = await sup.post("/inbox/list", {"queue": "billing", "pick_queue": "intake"})
     assert listed(picked.text) == [a]
-    every = await sup.post("/inbox/list", {"queue": "claims", "pick_queue": "*"})
+    every = await sup.post("/inbox/list", {"queue": "billing", "pick_queue": "*"})
     assert set(listed(every.text)) == {a, b}
     assert listed((await sup.post("/inbox/list", {"stage": "eligibility"})).text) == []
     assert set(listed((await sup.post("/inbox/list", {"stage": "intake"})).text)) == {a, b}
@@ -67,7 +67,7 @@ async def test_search_by_patient_name_or_claim_number_is_posted_never_in_the_url
 async def test_a_biller_sees_only_their_queues_and_what_they_hold(
     web_sessions: sessionmaker[Session], as_role: Any
 ) -> None:
-    mine = add_task(web_sessions, queue="claims")
+    mine = add_task(web_sessions, queue="billing")
     elsewhere = add_task(web_sessions, queue="documentation")
     held = add_task(web_sessions, queue="documentation", assignee="biller")
     escalated = add_task(web_sessions, queue="supervisor")
@@ -136,8 +136,8 @@ async def test_queue_counts_stay_in_step_with_open_tasks(
     web_sessions: sessionmaker[Session], as_role: Any
 ) -> None:
     for _ in range(3):
-        add_task(web_sessions, queue="claims")
-    done = add_task(web_sessions, queue="claims", assignee="biller")
+        add_task(web_sessions, queue="billing")
+    done = add_task(web_sessions, queue="billing", assignee="biller")
     with web_sessions() as s, s.begin():
         task_repo.record_transition(
             s,
@@ -150,7 +150,7 @@ async def test_queue_counts_stay_in_step_with_open_tasks(
         )
     html = (await (await as_role("biller")).post("/inbox/list", {})).text
     assert 'hx-swap-oob="true"' in html
-    assert re.search(r'data-queue="claims">3<', html)
+    assert re.search(r'data-queue="billing">3<', html)
 
 
 async def test_pulse_answers_204_until_a_task_changes_then_signals_the_list(

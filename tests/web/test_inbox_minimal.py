@@ -17,6 +17,7 @@ GOOD = {
     "birth_date": "1990-04-02",
     "gender": "F",
     "member_id": "MBR-1",
+    "diagnosis_codes": "F33.1",
 }
 
 
