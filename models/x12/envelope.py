@@ -25,6 +25,7 @@ __all__ = [
 
 _ISA_WIDTHS = (3, 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _ISA_LENGTH = 106
+_ENVELOPE_IDS = frozenset(("SE", "ST", "GE", "GS", "IEA", "ISA"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +262,14 @@ def tokenize(text: str, file: str | None = None) -> list[RawTransaction]:
             if len(seg) < 3 or not seg[2]:
                 raise fail("ST needs a transaction set id and control number")
             j = i + 1
-            while j < n and segs[j][0] not in ("SE", "ST", "GE", "IEA", "ISA"):
+            while j < n:  # find SE, checking segment ids on the way (one pass)
+                s = segs[j][0]
+                if s not in good_ids:
+                    if s in _ENVELOPE_IDS:
+                        break
+                    if not (2 <= len(s) <= 3 and s.isascii() and s.isalnum() and s.isupper()):
+                        raise fail(f"{s[:10]!r} is not a segment id", _p=j + 1, _s="")
+                    good_ids.add(s)
                 j += 1
             if j >= n or segs[j][0] != "SE":
                 raise fail(f"transaction {seg[2]} has no SE", _p=j + 1 if j < n else pos)
@@ -274,12 +282,6 @@ def tokenize(text: str, file: str | None = None) -> list[RawTransaction]:
                     f"SE01 says {se[1]} segments, the transaction has {count}", 1, _p=j + 1, _s="SE"
                 )
             body = segs[i : j + 1]
-            for k in range(i + 1, j):
-                s = segs[k][0]
-                if s not in good_ids:
-                    if not (2 <= len(s) <= 3 and s.isascii() and s.isalnum() and s.isupper()):
-                        raise fail(f"{s[:10]!r} is not a segment id", _p=k + 1, _s="")
-                    good_ids.add(s)
             version = seg[3] if len(seg) > 3 and seg[3] else gs[8]
             out.append(
                 RawTransaction(

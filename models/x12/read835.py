@@ -212,6 +212,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
     comp = raw.delimiters.component
     cents = parse_cents
     Adj = Adjustment
+    seen: dict[str, int] = {}
 
     bpr: list[str] | None = None
     trn: list[str] | None = None
@@ -251,10 +252,13 @@ def parse_835(raw: RawTransaction) -> Remittance:
             if svc is not None:
                 n = len(seg)
                 if (n == 4 or n == 5) and seg[1] in CAS_GROUPS and seg[2]:  # the usual one pair
-                    try:
-                        amount = cents(seg[3])
-                    except ValueError:
-                        amount = _money(raw, seg, idx, 3)
+                    amount = seen.get(seg[3])  # amounts repeat in an ERA: parse each once
+                    if amount is None:
+                        try:
+                            amount = cents(seg[3])
+                        except ValueError:
+                            amount = _money(raw, seg, idx, 3)
+                        seen[seg[3]] = amount
                     l_adj.append(
                         Adj(group=seg[1], reason=seg[2], amount_cents=amount,
                             quantity=seg[4] if n == 5 else "")

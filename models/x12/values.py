@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from .errors import X12Error
 
@@ -101,6 +102,7 @@ def parse_date(text: str) -> dt.date:
     return value
 
 
+@lru_cache(maxsize=8192)
 def format_date(value: dt.date) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
@@ -122,6 +124,7 @@ def npi_check_digit(first_nine: str) -> int:
     return (10 - total % 10) % 10
 
 
+@lru_cache(maxsize=8192)
 def npi_is_valid(npi: str) -> bool:
     return len(npi) == 10 and _DIGITS.issuperset(npi) and npi_check_digit(npi[:9]) == int(npi[9])
 
