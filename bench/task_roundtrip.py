@@ -40,6 +40,7 @@ INTAKE = {
     "birth_date": "1980-01-01",
     "gender": "U",
     "member_id": "MEM-1",
+    "diagnosis_codes": "F33.1",
 }
 
 

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         default=str(ROOT / "var" / "filedrop"),
         description="Root of outbox/ and inbox/ for filedrop.",
     )
+    billing_npi: str = Field(default="1234567893", description="Billing provider NPI (837 2010AA).")
+    billing_taxonomy: str = Field(default="261QM0801X", description="Billing provider taxonomy.")
+    billing_tax_id: str = Field(default="123456789", description="Billing provider EIN (9 digits).")
+    billing_name: str = Field(default="Harbor Light IOP", description="Billing provider name.")
     web_host: str = Field(default="127.0.0.1", description="Address the web app binds.")
     web_port: int = Field(default=8000, description="Port the web app binds.")
     temporal_ui_port: int = Field(default=8233, description="Port of the Temporal UI (dev server).")

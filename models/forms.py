@@ -122,6 +122,8 @@ def validate_form(schema: FormSchema, data: dict[str, Any], *, as_of: date) -> d
 
 
 _GENDER = (("F", "female"), ("M", "male"), ("U", "unknown"))
+_ICD10 = r"[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})?"
+ICD10_LIST = rf"{_ICD10}(\s*[,;]\s*{_ICD10}){{0,11}}"
 
 SCHEMAS: dict[str, FormSchema] = {}
 
@@ -149,6 +151,13 @@ INTAKE = register(
                 label="Member id",
                 pattern=r"[A-Za-z0-9][A-Za-z0-9-]{2,29}",
                 pattern_hint="3–30 letters, digits or '-'",
+            ),
+            FormField(
+                name="diagnosis_codes",
+                label="Diagnoses (ICD-10-CM)",
+                pattern=ICD10_LIST,
+                pattern_hint="ICD-10-CM codes separated by commas, e.g. F33.1, F41.1",
+                hint="Primary first; behavioral-health codes are F01–F99",
             ),
             FormField(
                 name="note", label="Note", type=FieldType.TEXTAREA, required=False, max_length=2000

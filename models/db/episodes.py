@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from models.db import billing
 from models.db.base import upsert, utcnow
 from models.db.tables import Episode, EpisodeEvent, Patient
 
@@ -63,6 +64,8 @@ def create_episode(
     )
     session.add(episode)
     session.flush()
+    patient = session.get(Patient, patient_id)
+    billing.ensure_coverage(session, episode_id, payer_id, patient.member_id if patient else "")
     add_event(
         session,
         episode_id,
@@ -89,6 +92,8 @@ def intake_missing(session: Session, episode_id: str) -> list[str]:
         missing.append("birth_date")
     if not patient.member_id:
         missing.append("member_id")
+    if not episode.intake.get("diagnosis_codes"):
+        missing.append("diagnosis_codes")
     return missing
 
 
@@ -104,8 +109,20 @@ def store_intake(session: Session, episode_id: str, data: dict[str, Any]) -> Non
             setattr(patient, name, str(data[name]))
     if data.get("birth_date"):
         patient.birth_date = date.fromisoformat(str(data["birth_date"]))
-    episode.intake = {k: v for k, v in data.items() if k not in ("first_name", "last_name")}
+    intake = dict(episode.intake)
+    intake.update({k: v for k, v in data.items() if k not in ("first_name", "last_name")})
+    if isinstance(intake.get("diagnosis_codes"), str):
+        intake["diagnosis_codes"] = parse_diagnoses(intake["diagnosis_codes"])
+    episode.intake = intake
+    cover = billing.coverage(session, episode_id)
+    if cover is not None and data.get("member_id"):
+        cover.member_id = str(data["member_id"])
     session.flush()
+
+
+def parse_diagnoses(text: str) -> list[str]:
+    """'F33.1, f41.1' → ['F33.1', 'F41.1'] (format is checked by the form and the scrubber)."""
+    return [c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()]
 
 
 def set_stage(session: Session, episode_id: str, stage: str, *, key: str, detail: str = "") -> None:

@@ -28,6 +28,7 @@ GOOD = {
     "birth_date": "1990-04-02",
     "gender": "F",
     "member_id": "MBR-1234",
+    "diagnosis_codes": "F33.1",
 }
 
 

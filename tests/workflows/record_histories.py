@@ -62,6 +62,7 @@ async def main() -> None:
                 "birth_date": "1980-02-02",
                 "gender": "F",
                 "member_id": "REC-1",
+                "diagnosis_codes": "F33.1",
             },
         )
         episode = env.client.get_workflow_handle_for(

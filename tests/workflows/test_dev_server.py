@@ -39,6 +39,7 @@ INTAKE = {
     "birth_date": "1980-01-01",
     "gender": "U",
     "member_id": "MEM-1",
+    "diagnosis_codes": "F33.1",
 }
 
 
@@ -62,6 +63,8 @@ def register(sessions: sessionmaker[Session], n: int, *, complete: bool, payer: 
                 payer_id=payer,
                 program="psychiatric",
             )
+            if complete:
+                episode_repo.store_intake(s, episode_id, {"diagnosis_codes": "F33.1"})
             ids.append(episode_id)
     return ids
 

@@ -31,6 +31,7 @@ PHI = {
     "birth_date": "1977-03-09",
     "gender": "M",
     "member_id": "QX7781234",
+    "diagnosis_codes": "F33.1",
 }
 
 
@@ -61,6 +62,8 @@ def register(sessions: sessionmaker[Session], *, complete: bool) -> str:
             payer_id="medicare",
             program="psychiatric",
         )
+        if complete:
+            episode_repo.store_intake(s, episode_id, {"diagnosis_codes": "F33.1"})
     return episode_id
 
 

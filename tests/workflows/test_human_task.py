@@ -39,6 +39,7 @@ GOOD_INTAKE = {
     "birth_date": "1990-04-02",
     "gender": "F",
     "member_id": "MBR-1234",
+    "diagnosis_codes": "F33.1, F41.1",
 }
 
 

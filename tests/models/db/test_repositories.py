@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models.db import counters, episodes, tasks, users
-from models.db.tables import Notification, Task, TaskHistory
+from models.db import billing, counters, episodes, tasks, users
+from models.db.tables import ControlCounter, Episode, Notification, Task, TaskHistory
 
 pytestmark = pytest.mark.db
 DUE = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
@@ -125,9 +125,9 @@ def test_control_numbers_increase_per_name_and_wrap_after_nine_digits(session: S
     assert [counters.next_control_number(session, "isa") for _ in range(3)] == [1, 2, 3]
     assert counters.next_control_number(session, "st") == 1
     session.execute(
-        counters.update(counters.ControlCounter)
+        update(ControlCounter)
         .values(value=counters.MAX_CONTROL)
-        .where(counters.ControlCounter.name == "isa")
+        .where(ControlCounter.name == "isa")
     )
     assert counters.next_control_number(session, "isa") == 1
 
@@ -137,13 +137,25 @@ def test_intake_is_stored_and_the_stage_change_logged_once(session: Session) -> 
     episodes.create_episode(
         session, episode_id="E-1", patient_id="P-1", payer_id="medicare", program="psychiatric"
     )
-    assert episodes.intake_missing(session, "E-1") == ["last_name", "birth_date", "member_id"]
-    episodes.store_intake(
-        session,
-        "E-1",
-        {"first_name": "Ann", "last_name": "Lee", "birth_date": "1990-01-02", "member_id": "M-1"},
-    )
+    assert episodes.intake_missing(session, "E-1") == [
+        "last_name",
+        "birth_date",
+        "member_id",
+        "diagnosis_codes",
+    ]
+    intake = {
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "birth_date": "1990-01-02",
+        "member_id": "M-1",
+        "diagnosis_codes": "f33.1; F41.1",
+    }
+    episodes.store_intake(session, "E-1", intake)
     assert episodes.intake_missing(session, "E-1") == []
+    cover = billing.coverage(session, "E-1")
+    assert cover is not None and cover.member_id == "M-1" and cover.payer_id == "medicare"
+    episode = session.get(Episode, "E-1")
+    assert episode is not None and episode.intake["diagnosis_codes"] == ["F33.1", "F41.1"]
     for _ in range(2):
         episodes.set_stage(session, "E-1", "eligibility", key="E-1:stage:eligibility")
     assert [e.kind for e in episodes.timeline(session, "E-1")] == ["created", "stage:eligibility"]
