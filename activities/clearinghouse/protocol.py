@@ -32,10 +32,15 @@ class InboundFile:
 class Clearinghouse(Protocol):
     name: str
 
-    def send(self, out: OutboundFile, *, now: datetime) -> None: ...
+    def send(self, out: OutboundFile, *, now: datetime) -> None:
+        """Deliver ``out``; sending the same file again must change nothing."""
+        ...
 
     def receive(self, *, now: datetime) -> list[InboundFile]: ...
 
-    def acknowledge(self, inbound: InboundFile) -> None:
-        """Called after an inbound file has been stored: move it out of the inbox."""
+    def acknowledge(self, inbound: InboundFile, *, ok: bool = True) -> None:
+        """Called after an inbound file has been stored: move it out of the inbox.
+
+        ``ok`` is False when the file could not be read (file drop: into failed/).
+        """
         ...

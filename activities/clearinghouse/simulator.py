@@ -1,0 +1,704 @@
+"""The embedded payer simulator: real X12 in, real X12 out, on the workflow's clock.
+
+``send`` reads what we sent with ``models.x12`` readers, decides each payer's answers
+from its personality (``simulator_payers.toml``), the seed and the scenario markers in
+the member id, writes them with ``models.x12`` writers and stores them as inbound
+``x12_files`` rows with ``delivered=False, deliver_at=now + delay``. ``receive(now)``
+returns the rows that are due; the inbox activity reads and matches them like any
+other inbound file.
+
+Answers are named ``{outbound name stem}.{kind}.{n}``; a file already answered is not
+answered again (``send`` is idempotent). Decisions are seeded by the claim or episode id
+and how many times it was sent, never by control numbers, so a run is reproducible.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from activities.db import unit_of_work
+from models.db import x12files as repo
+from models.db.counters import next_control_number
+from models.domain.rulesets import load_ruleset
+from models.domain.values import DomainError
+from models.x12 import (
+    Adjustment,
+    Batch837,
+    Benefit,
+    BillingProvider,
+    Claim837,
+    ClaimPayment,
+    ClaimStatus,
+    ClaimStatusReport,
+    EligibilityQuery,
+    EligibilityResponse,
+    EligibilityResult,
+    Envelope,
+    FunctionalAck,
+    ProviderStatus,
+    Rejection,
+    RemitLine,
+    Remittance,
+    StatusInfo,
+    TransactionAck,
+    read_270,
+    read_276,
+    read_835,
+    read_837,
+    write_271,
+    write_277,
+    write_277ca,
+    write_835,
+    write_999,
+)
+
+from . import documents as docs
+from .config import (
+    PartnerConfig,
+    PayerIdentity,
+    PayerPersonality,
+    SimulatorConfig,
+    load_partners,
+    load_simulator,
+)
+from .mapping import from_pcn, key_hash, name_prefix
+from .protocol import InboundFile, OutboundFile
+
+__all__ = ["MARKERS", "Simulator"]
+
+MARKERS = (
+    "INACT",
+    "AMBIG",
+    "NOELIG",
+    "AUTHPART",
+    "AUTHDENY",
+    "REJ277",
+    "NOACK",
+    "NOPAY",
+    "DENY50",
+    "PRCOINS",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Answer:
+    kind: str
+    content: str
+    days: float
+    claim_ids: tuple[str, ...] = ()
+    episode_id: str | None = None
+
+
+def _stem(name: str) -> str:
+    return name.rsplit(".", 1)[0]
+
+
+class Simulator:
+    name = "simulator"
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        day_seconds: float = 86400.0,
+        config: SimulatorConfig | None = None,
+        partners: PartnerConfig | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._day = day_seconds
+        self._config = config or load_simulator()
+        self._partners = partners or load_partners()
+        self._seed = self._config.seed if seed is None else seed
+
+    # -- protocol --------------------------------------------------------------------
+    def send(self, out: OutboundFile, *, now: datetime) -> None:
+        with unit_of_work(self._sessions) as s:
+            stem = _stem(out.name)
+            if repo.count_inbound_named(s, stem + "."):
+                return  # answered already (a retried send)
+            for n, answer in enumerate(self._answers(s, out, now), 1):
+                repo.store_inbound(
+                    s,
+                    name=f"{stem}.{answer.kind}.{n}",
+                    content=answer.content,
+                    kind=answer.kind,
+                    deliver_at=now + timedelta(seconds=answer.days * self._day),
+                    delivered=False,
+                    claim_ids=answer.claim_ids,
+                    episode_id=answer.episode_id,
+                )
+
+    def receive(self, *, now: datetime) -> list[InboundFile]:
+        with unit_of_work(self._sessions) as s:
+            return [InboundFile(name=r.name, content=r.content) for r in repo.due_inbound(s, now)]
+
+    def acknowledge(self, inbound: InboundFile, *, ok: bool = True) -> None:
+        """Nothing to move: the inbox marks the stored row delivered."""
+
+    # -- decisions -------------------------------------------------------------------
+    def _rng(self, *parts: object) -> random.Random:
+        return random.Random("|".join(str(p) for p in (self._seed, *parts)))
+
+    def _answers(self, s: Session, out: OutboundFile, now: datetime) -> list[_Answer]:
+        if out.kind in ("837P", "837I"):
+            return list(self._claims(s, out, now))
+        if out.kind == "270":
+            return list(self._eligibility(s, out, now))
+        if out.kind == "276":
+            return list(self._status(s, out, now))
+        if out.kind == "AUTHREQ":
+            return list(self._authorization(s, out, now))
+        if out.kind == "APPEAL":
+            return list(self._appeal(s, out, now))
+        return []
+
+    def _identity(self, payer_x12_id: str) -> PayerIdentity:
+        for p in self._partners.payers.values():
+            if p.payer_id == payer_x12_id or p.id == payer_x12_id:
+                return p
+        raise KeyError(f"simulator knows no payer {payer_x12_id!r}")
+
+    def _envelope(self, s: Session, payer: PayerIdentity, now: datetime) -> Envelope:
+        number = next_control_number(s, f"sim:{payer.id}")
+        return Envelope(
+            sender_id=payer.interchange_id,
+            receiver_id=self._partners.submitter.id,
+            interchange_control_number=number,
+            group_control_number=number,
+            created=now.replace(tzinfo=None),
+        )
+
+    # 837 → 999, 277CA, 835 ------------------------------------------------------------
+    def _submissions(self, s: Session, claim_id: str) -> int:
+        prefixes = [name_prefix(k, claim_id) for k in ("837P", "837I")]
+        return max(1, len(repo.outbound_named(s, prefixes)))
+
+    def _claims(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:
+        doc = read_837(out.content, out.name)
+        for ic in doc.interchanges:
+            for batch in ic.transactions:
+                claim = batch.claims[0]
+                payer = self._identity(claim.payer.payer_id)
+                who = self._config.payer(payer.id)
+                claim_id = from_pcn(claim.patient_control_number)
+                member = claim.subscriber.member_id
+                attempt = self._submissions(s, claim_id)
+                if "NOACK" in member and attempt == 1:
+                    continue
+                ids = tuple(from_pcn(c.patient_control_number) for c in batch.claims)
+                ack = FunctionalAck(
+                    control_number="0001",
+                    functional_id="HC",
+                    group_control_number=ic.envelope.group_control_number,
+                    status="A",
+                    included_count=1,
+                    received_count=1,
+                    accepted_count=1,
+                    version=("005010X222A1" if claim.form.value == "837P" else "005010X223A2"),
+                    transactions=(
+                        TransactionAck(
+                            set_id="837",
+                            control_number=batch.control_number,
+                            status="A",
+                            version=(
+                                "005010X222A1" if claim.form.value == "837P" else "005010X223A2"
+                            ),
+                        ),
+                    ),
+                )
+                env = self._envelope(s, payer, now)
+                yield _Answer(kind="999", content=write_999(env, [ack]), days=0, claim_ids=ids)
+                rejection = self._defect(claim, who, attempt)
+                number = self._payer_claim_number(claim_id, attempt) if rejection is None else ""
+                report = self._ack_report(s, payer, batch, rejection, number, now)
+                yield _Answer(kind="277CA", content=report, days=who.ack_days, claim_ids=ids)
+                if rejection is not None or "NOPAY" in member:
+                    continue
+                rng = self._rng("adjudicate", claim_id, attempt)
+                days = rng.randint(*who.pay_days)
+                payment = self._adjudicate(claim, payer, who, rng, claim_id, attempt)
+                yield _Answer(
+                    kind="835",
+                    content=self._remit(s, payer, batch.billing_provider, payment, now, days),
+                    days=who.ack_days + days,
+                    claim_ids=ids,
+                )
+
+    def _payer_claim_number(self, claim_id: str, attempt: int) -> str:
+        return ("PC" + key_hash(self._seed, claim_id, attempt)).upper()
+
+    def _defect(
+        self, claim: Claim837, who: PayerPersonality, attempt: int
+    ) -> tuple[str, str, str] | None:
+        """(category, status code, entity) of a front-end rejection, or None."""
+        member = claim.subscriber.member_id
+        if "REJ277" in member and attempt == 1:
+            return ("A7", "164", "IL")  # entity's contract/member number: the subscriber id
+        if not re.search(who.member_id_pattern, member):
+            return ("A7", "164", "IL")
+        if claim.subscriber.person.birth_date is None and claim.patient is None:
+            return ("A7", "158", "IL")  # entity's date of birth
+        return None
+
+    def _ack_report(
+        self,
+        s: Session,
+        payer: PayerIdentity,
+        batch: Batch837,
+        rejection: tuple[str, str, str] | None,
+        payer_claim_number: str,
+        now: datetime,
+    ) -> str:
+        claim = batch.claims[0]
+        total = claim.total_charge_cents
+        today = now.date()
+        if rejection is None:
+            status = StatusInfo(
+                category="A2", code="20", effective_date=today, action="WQ", amount_cents=total
+            )
+        else:
+            cat, code, entity = rejection
+            status = StatusInfo(
+                category=cat,
+                code=code,
+                entity=entity,
+                effective_date=today,
+                action="U",
+                amount_cents=total,
+            )
+        start, end = claim.service_period
+        who = claim.patient or claim.subscriber.person
+        report = ClaimStatusReport(
+            kind="277CA",
+            control_number="0001",
+            reference=f"CA{batch.control_number}",
+            created=now.replace(tzinfo=None, microsecond=0),
+            payer_name=payer.name,
+            payer_id=payer.payer_id,
+            receiver_name=batch.submitter.name,
+            receiver_id=batch.submitter.id,
+            trace_number=f"T{batch.control_number}",
+            received_date=today,
+            process_date=today,
+            batch_reference=batch.reference,
+            batch_statuses=(
+                StatusInfo(
+                    category="A1",
+                    code="19",
+                    entity="PR",
+                    effective_date=today,
+                    action="WQ",
+                    amount_cents=total,
+                ),
+            ),
+            providers=(
+                ProviderStatus(
+                    name=batch.billing_provider.name,
+                    id=batch.billing_provider.npi,
+                    statuses=(
+                        StatusInfo(category="A1", code="19", action="WQ", amount_cents=total),
+                    ),
+                    claims=(
+                        ClaimStatus(
+                            trace_number=claim.patient_control_number,
+                            patient_control_number=claim.patient_control_number,
+                            statuses=(status,),
+                            last_name=who.last_name,
+                            first_name=who.first_name,
+                            member_id=claim.subscriber.member_id,
+                            payer_claim_number=payer_claim_number,
+                            service_from=start,
+                            service_to=end,
+                        ),
+                    ),
+                ),
+            ),
+        )
+        return write_277ca(self._envelope(s, payer, now), [report])
+
+    def _adjudicate(
+        self,
+        claim: Claim837,
+        payer: PayerIdentity,
+        who: PayerPersonality,
+        rng: random.Random,
+        claim_id: str,
+        attempt: int,
+        *,
+        overturn: bool = False,
+    ) -> ClaimPayment:
+        member = claim.subscriber.member_id
+        start, end = claim.service_period
+        try:
+            rules = load_ruleset(payer.id, start)
+        except DomainError:
+            rules = None
+        carc = ""
+        if not overturn:
+            if rules is not None and rules.prior_auth_required and not claim.prior_authorization:
+                carc = "197"
+            elif "DENY50" in member:
+                carc = "50"
+            else:
+                roll, acc = rng.random(), 0.0
+                for code, rate in sorted(who.denial_mix.items()):
+                    acc += rate
+                    if roll < acc:
+                        carc = code
+                        break
+        pr_kind = ""
+        if "PRCOINS" in member:
+            pr_kind = "2"
+        elif not carc:
+            roll, acc = rng.random(), 0.0
+            for code, rate in sorted(who.patient_responsibility.items()):
+                acc += rate
+                if roll < acc:
+                    pr_kind = code
+                    break
+        lines: list[RemitLine] = []
+        deductible_left = who.deductible_cents
+        copay_left = who.copay_cents
+        for line in claim.lines:
+            charge = line.charge_cents
+            adjustments: list[Adjustment] = []
+            remarks: tuple[str, ...] = ()
+            allowed: int | None = None
+            if carc:
+                adjustments.append(Adjustment(group="CO", reason=carc, amount_cents=charge))
+                remarks = {"16": ("MA130",), "197": ("N54",), "50": ("N115",)}.get(carc, ())
+            else:
+                fee = rules.contracted_cents(line.procedure_code) if rules else None
+                allowed = min(charge, fee * line.units if fee is not None else charge * 60 // 100)
+                if charge > allowed:
+                    adjustments.append(
+                        Adjustment(group="CO", reason="45", amount_cents=charge - allowed)
+                    )
+                pr = 0
+                if pr_kind == "1" and deductible_left:
+                    pr = min(allowed, deductible_left)
+                    deductible_left -= pr
+                elif pr_kind == "2":
+                    percent = who.coinsurance_percent or 20
+                    pr = allowed * percent // 100
+                elif pr_kind == "3" and copay_left:
+                    pr = min(allowed, copay_left)
+                    copay_left -= pr
+                if pr:
+                    adjustments.append(Adjustment(group="PR", reason=pr_kind, amount_cents=pr))
+            paid = charge - sum(a.amount_cents for a in adjustments)
+            lines.append(
+                RemitLine(
+                    procedure_code=line.procedure_code,
+                    modifiers=line.modifiers,
+                    charge_cents=charge,
+                    paid_cents=paid,
+                    revenue_code=line.revenue_code,
+                    units=str(line.units),
+                    service_date=line.service_date,
+                    allowed_cents=allowed,
+                    adjustments=tuple(adjustments),
+                    remarks=remarks,
+                )
+            )
+        paid = sum(x.paid_cents for x in lines)
+        pr_total = sum(a.amount_cents for x in lines for a in x.adjustments if a.group == "PR")
+        person = claim.patient or claim.subscriber.person
+        return ClaimPayment(
+            patient_control_number=claim.patient_control_number,
+            status="4" if carc and not paid else "1",
+            charge_cents=claim.total_charge_cents,
+            paid_cents=paid,
+            patient_responsibility_cents=pr_total,
+            filing_indicator=claim.subscriber.claim_filing_indicator,
+            payer_claim_number=self._payer_claim_number(claim_id, attempt),
+            facility_type=claim.facility_type if claim.form.value == "837I" else "",
+            frequency_code=claim.frequency_code if claim.form.value == "837I" else "",
+            patient_last_name=person.last_name,
+            patient_first_name=person.first_name,
+            member_id=claim.subscriber.member_id,
+            statement_from=start,
+            statement_to=end,
+            lines=tuple(lines),
+        )
+
+    def _remit(
+        self,
+        s: Session,
+        payer: PayerIdentity,
+        provider: BillingProvider,
+        payment: ClaimPayment,
+        now: datetime,
+        days: float,
+    ) -> str:
+        env = self._envelope(s, payer, now)
+        paid_on = (now + timedelta(seconds=days * self._day)).date()
+        remit = Remittance(
+            control_number="0001",
+            trace_number=f"EFT{env.interchange_control_number:09d}",
+            payer_tin="9" + key_hash(payer.id).translate(str.maketrans("abcdef", "123456"))[:8],
+            payer_name=payer.name,
+            payee_name=provider.name,
+            payee_id=provider.npi,
+            payment_date=paid_on,
+            handling="I" if payment.paid_cents else "H",
+            payment_method="ACH" if payment.paid_cents else "NON",
+            payer_id=payer.payer_id,
+            production_date=paid_on,
+            claims=(payment,),
+        )
+        return write_835(env, [remit])
+
+    # 270 → 271 ------------------------------------------------------------------------
+    def _eligibility(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:
+        doc = read_270(out.content, out.name)
+        for ic in doc.interchanges:
+            for req in ic.transactions:
+                payer = self._identity(req.payer_id)
+                who = self._config.payer(payer.id)
+                results = []
+                for q in req.queries:
+                    if "NOELIG" in q.member_id:
+                        continue
+                    results.append(self._eligibility_result(q, who))
+                if not results:
+                    continue
+                response = EligibilityResponse(
+                    control_number="0001",
+                    reference=req.reference,
+                    created=now.replace(tzinfo=None, microsecond=0),
+                    payer_name=req.payer_name,
+                    payer_id=req.payer_id,
+                    provider_name=req.provider_name,
+                    provider_npi=req.provider_npi,
+                    results=tuple(results),
+                )
+                env = self._envelope(s, payer, now)
+                yield _Answer(
+                    kind="271",
+                    content=write_271(env, [response]),
+                    days=who.eligibility_days,
+                    episode_id=out.episode_id,
+                )
+
+    def _eligibility_result(self, q: EligibilityQuery, who: PayerPersonality) -> EligibilityResult:
+        member = q.member_id
+        base = EligibilityResult(
+            trace_number=q.trace_number,
+            member_id=member,
+            subscriber=q.subscriber,
+            dependent=q.dependent,
+        )
+        year = q.service_date.year
+        if not re.search(who.member_id_pattern, member):
+            return replace(base, rejections=(Rejection(reason="72", follow_up="C"),))
+        if "AMBIG" in member:
+            return replace(
+                base,
+                benefits=(
+                    Benefit(
+                        code="V", service_types=("30",), messages=("MORE THAN ONE MEMBER MATCHES",)
+                    ),
+                ),
+            )
+        if "INACT" in member or re.search(who.inactive_member_pattern, member):
+            return replace(
+                base,
+                plan_begin=date(year - 1, 1, 1),
+                plan_end=date(year - 1, 12, 31),
+                benefits=(Benefit(code="6", coverage_level="IND", service_types=("30",)),),
+            )
+        try:
+            requires_auth = load_ruleset(who.id, q.service_date).prior_auth_required
+        except DomainError:
+            requires_auth = False
+        benefits = [
+            Benefit(code="1", coverage_level="IND", service_types=("30",)),
+            Benefit(
+                code="1",
+                coverage_level="IND",
+                service_types=("MH",),
+                authorization_required="Y" if requires_auth else "N",
+                in_network="Y",
+            ),
+        ]
+        if who.coinsurance_percent:
+            benefits.append(
+                Benefit(
+                    code="A", service_types=("MH",), percent=f"{who.coinsurance_percent / 100:g}"
+                )
+            )
+        if who.deductible_cents:
+            benefits.append(
+                Benefit(
+                    code="C",
+                    coverage_level="IND",
+                    service_types=("30",),
+                    time_period="23",
+                    amount_cents=who.deductible_cents,
+                )
+            )
+        if who.copay_cents:
+            benefits.append(
+                Benefit(
+                    code="B", service_types=("MH",), time_period="27", amount_cents=who.copay_cents
+                )
+            )
+        return replace(
+            base,
+            plan_begin=date(year, 1, 1),
+            plan_end=date(year, 12, 31),
+            benefits=tuple(benefits),
+        )
+
+    # 276 → 277 ------------------------------------------------------------------------
+    def _status(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:
+        doc = read_276(out.content, out.name)
+        for ic in doc.interchanges:
+            for req in ic.transactions:
+                payer = self._identity(req.payer_id)
+                who = self._config.payer(payer.id)
+                claims = []
+                for q in req.queries:
+                    claim_id = from_pcn(q.patient_control_number or q.trace_number)
+                    category, code, paid = self._claim_state(s, claim_id, now)
+                    claims.append(
+                        ClaimStatus(
+                            trace_number=q.trace_number,
+                            patient_control_number=q.patient_control_number,
+                            statuses=(
+                                StatusInfo(
+                                    category=category,
+                                    code=code,
+                                    effective_date=now.date(),
+                                    amount_cents=q.charge_cents,
+                                    paid_cents=paid,
+                                ),
+                            ),
+                            last_name=q.subscriber.last_name,
+                            first_name=q.subscriber.first_name,
+                            member_id=q.member_id,
+                            service_from=q.service_from,
+                            service_to=q.service_to,
+                        )
+                    )
+                report = ClaimStatusReport(
+                    kind="277",
+                    control_number="0001",
+                    reference=req.reference,
+                    created=now.replace(tzinfo=None, microsecond=0),
+                    payer_name=req.payer_name,
+                    payer_id=req.payer_id,
+                    receiver_name=req.submitter_name,
+                    receiver_id=req.submitter_id,
+                    providers=(
+                        ProviderStatus(
+                            name=req.provider_name, id=req.provider_npi, claims=tuple(claims)
+                        ),
+                    ),
+                )
+                yield _Answer(
+                    kind="277",
+                    content=write_277(self._envelope(s, payer, now), [report]),
+                    days=who.status_days,
+                    claim_ids=tuple(from_pcn(q.patient_control_number) for q in req.queries),
+                )
+
+    def _claim_state(self, s: Session, claim_id: str, now: datetime) -> tuple[str, str, int | None]:
+        """What the payer knows of a claim: paid / denied (an 835 is out) or pending."""
+        found = False
+        paid: int | None = None
+        for kind in ("837P", "837I", "APPEAL"):
+            for row in repo.inbound_named(s, name_prefix(kind, claim_id)):
+                found = True
+                if row.kind != "835" or (row.deliver_at is not None and row.deliver_at > now):
+                    continue
+                for remit in read_835(row.content).transactions:
+                    for c in remit.claims:
+                        if from_pcn(c.patient_control_number) == claim_id:
+                            paid = c.paid_cents
+        if paid is None:
+            return ("P1", "20", None) if found else ("A4", "35", None)
+        return ("F1", "65", paid) if paid else ("F2", "88", 0)
+
+    # AUTHREQ → AUTHRESP ---------------------------------------------------------------
+    def _authorization(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:
+        req = docs.read_auth_request(out.content)
+        who = self._config.payer(req.payer_id)
+        rng = self._rng("auth", req.episode_id, req.start.isoformat())
+        number = "AUTH" + key_hash(self._seed, req.episode_id, req.start).upper()[:8]
+        control = f"{next_control_number(s, f'sim:{req.payer_id}'):09d}"
+        units = min(req.units, who.auth_units) if who.auth_units else req.units
+        if "AUTHDENY" in req.member_id:
+            resp = docs.AuthResponse(
+                control=control,
+                episode_id=req.episode_id,
+                status="denied",
+                message="not medically necessary at the IOP level of care",
+            )
+        elif "AUTHPART" in req.member_id or rng.random() < who.auth_partial_rate:
+            part = max(1, units // 2)
+            resp = docs.AuthResponse(
+                control=control,
+                episode_id=req.episode_id,
+                status="partial",
+                number=number,
+                start=req.start,
+                end=min(req.end, req.start + timedelta(days=13)),
+                units=part,
+                codes=req.codes,
+                message=f"approved {part} of {req.units} units; concurrent "
+                "review required for more",
+            )
+        else:
+            resp = docs.AuthResponse(
+                control=control,
+                episode_id=req.episode_id,
+                status="approved",
+                number=number,
+                start=req.start,
+                end=req.end,
+                units=units,
+                codes=req.codes,
+                message="approved" if units == req.units else f"approved {units} units",
+            )
+        yield _Answer(
+            kind="AUTHRESP",
+            content=docs.write_auth_response(resp),
+            days=who.auth_days,
+            episode_id=req.episode_id,
+        )
+
+    # APPEAL → overturned 835 (or silence: the biller records the outcome) ---------------
+    def _appeal(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:
+        sheet = docs.read_appeal(out.content)
+        sent = repo.outbound_named(
+            s, [name_prefix("837P", sheet.claim_id), name_prefix("837I", sheet.claim_id)]
+        )
+        if not sent:
+            return
+        doc = read_837(sent[-1].content)
+        batch = doc.transactions[0]
+        claim = batch.claims[0]
+        payer = self._identity(claim.payer.payer_id)
+        who = self._config.payer(payer.id)
+        rng = self._rng("appeal", sheet.claim_id, sheet.level)
+        if "DENY50" not in claim.subscriber.member_id and rng.random() >= who.appeal_overturn_rate:
+            return
+        days = rng.randint(*who.appeal_days)
+        payment = self._adjudicate(
+            claim, payer, who, rng, sheet.claim_id, sheet.level, overturn=True
+        )
+        yield _Answer(
+            kind="835",
+            content=self._remit(s, payer, batch.billing_provider, payment, now, days),
+            days=days,
+            claim_ids=(sheet.claim_id,),
+        )
