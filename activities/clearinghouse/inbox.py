@@ -75,6 +75,16 @@ STATUS_FIELDS: dict[str, tuple[str, str]] = {
     "187": ("claim.statement_from", "dates of service are invalid"),
     "21": ("claim", "missing or invalid information"),
 }
+# 277 claim status categories (STC01-1) in words.
+CATEGORY_WORDS = {
+    "F1": "finalized: paid",
+    "F2": "finalized: denied",
+    "F3": "finalized: revised",
+    "P1": "pending: in process",
+    "P2": "pending: payer review",
+    "P3": "pending: information requested",
+    "A4": "not found",
+}
 # 999 IK3 segment ids → the claim field most likely at fault.
 SEGMENT_FIELDS = {
     "CLM": "claim",
@@ -253,12 +263,17 @@ def _report(session: Session, row: X12File, report: ClaimStatusReport, out: Read
                 claim_id=claim_id,
                 category=status.category if status else "",
                 status=status.code if status else "",
-                message=message
-                or (f"{status.category}:{status.code}" if status is not None else ""),
+                message=message or _status_words(status.category, status.code)
+                if status is not None
+                else "no status",
                 x12_file_id=row.id,
             )
             signal = SIGNAL_STATUS_ANSWERED
         out.deliveries.append(_delivery(claim_workflow_id(claim_id), signal, notice))
+
+
+def _status_words(category: str, code: str) -> str:
+    return f"{CATEGORY_WORDS.get(category, 'status')} ({category}:{code})"
 
 
 def _remit(session: Session, row: X12File, remit: Remittance, out: ReadResult, index: int) -> int:

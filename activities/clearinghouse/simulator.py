@@ -614,7 +614,7 @@ class Simulator:
     def _claim_state(self, s: Session, claim_id: str, now: datetime) -> tuple[str, str, int | None]:
         """What the payer knows of a claim: paid / denied (an 835 is out) or pending."""
         found = False
-        paid: int | None = None
+        last: tuple[str, int] | None = None
         for kind in ("837P", "837I", "APPEAL"):
             for row in repo.inbound_named(s, name_prefix(kind, claim_id)):
                 found = True
@@ -623,10 +623,11 @@ class Simulator:
                 for remit in read_835(row.content).transactions:
                     for c in remit.claims:
                         if from_pcn(c.patient_control_number) == claim_id:
-                            paid = c.paid_cents
-        if paid is None:
+                            last = (c.status, c.paid_cents)
+        if last is None:
             return ("P1", "20", None) if found else ("A4", "35", None)
-        return ("F1", "65", paid) if paid else ("F2", "88", 0)
+        status, paid = last
+        return ("F2", "88", 0) if status == "4" else ("F1", "65", paid)
 
     # AUTHREQ → AUTHRESP ---------------------------------------------------------------
     def _authorization(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:

@@ -1,0 +1,248 @@
+"""The payer simulator: deterministic, readable answers; scenario markers force outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from activities.clearinghouse.activities import ClearinghouseActivities
+from activities.clearinghouse.documents import read_auth_response
+from activities.clearinghouse.protocol import OutboundFile
+from activities.clearinghouse.simulator import Simulator
+from models.db import x12files as repo
+from models.db.billing_tables import ClaimRow, X12File
+from models.db.engine import make_sessionmaker
+from models.x12 import Remittance, read_835, read_x12
+from tests.conftest import make_test_engine
+from workflows.claim_types import (
+    AppealInput,
+    PollInboxResult,
+    StatusInquiryInput,
+    SubmitClaimInput,
+)
+from workflows.episode_types import AuthRequestInput, EligibilityInquiryInput
+
+from .builders import add_appeal, setup
+from .conftest import DAY, Poll, at
+
+pytestmark = pytest.mark.db
+
+
+def of(result: PollInboxResult, payload_type: str) -> list[dict[str, object]]:
+    return [d.payload for d in result.deliveries if d.payload_type == payload_type]
+
+
+def remittance(sessions: sessionmaker[Session], notice: dict[str, object]) -> Remittance:
+    with sessions() as s:
+        row = repo.get(s, int(str(notice["x12_file_id"])))
+        assert row is not None
+        remit: Remittance = read_835(row.content).transactions[0]
+        return remit
+
+
+def submit(acts: ClearinghouseActivities, claim_id: str, day: float) -> None:
+    acts.submit_claim(SubmitClaimInput(claim_id=claim_id, now=at(day)))
+
+
+def scenario(sessions: sessionmaker[Session], seed: int) -> list[tuple[str, str]]:
+    """Claims, eligibility and authorization for a few episodes; the answers stored."""
+    acts = ClearinghouseActivities(sessions, Simulator(sessions, day_seconds=DAY, seed=seed))
+    for n, payer in enumerate(["medicare", "medicaid_state", "commercial_alpha"], 1):
+        setup(sessions, f"E{n}", payer_id=payer, claim_ids=(f"E{n}:c:1",))
+        submit(acts, f"E{n}:c:1", 0)
+        acts.send_eligibility(EligibilityInquiryInput(episode_id=f"E{n}", now=at(0)))
+        acts.request_authorization(AuthRequestInput(episode_id=f"E{n}", now=at(0)))
+    with sessions() as s:
+        rows = s.scalars(select(X12File).where(X12File.direction == "in").order_by(X12File.id))
+        return [(r.name, r.content) for r in rows]
+
+
+def test_answers_are_deterministic_for_a_seed(tmp_path: Path) -> None:
+    runs = []
+    for n, seed in enumerate([7, 7, 8]):
+        engine = make_test_engine("sqlite", tmp_path / str(n))
+        runs.append(scenario(make_sessionmaker(engine), seed))
+        engine.dispose()
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+    assert len(runs[0]) == 3 * 3 + 3 + 3  # 999 + 277CA + 835 per claim, a 271, an auth answer
+
+
+def test_every_answer_passes_our_own_readers(sessions: sessionmaker[Session]) -> None:
+    for name, content in scenario(sessions, 1):
+        if name.startswith("AUTHREQ"):
+            assert read_auth_response(content).episode_id.startswith("E")
+        else:
+            assert read_x12(content, name).kind in ("999", "277CA", "835", "271")
+
+
+def test_a_clean_claim_is_acknowledged_then_paid_to_the_fee_schedule(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id="G777", claim_ids=("E1:c:1",))
+    submit(acts, "E1:c:1", 0)
+    first = poll(0)
+    assert [(n["source"], n["accepted"]) for n in of(first, "AckNotice")] == [("999", True)]
+    acked = poll(1)
+    assert [(n["source"], n["accepted"]) for n in of(acked, "AckNotice")] == [("277CA", True)]
+    assert of(acked, "RemitNotice") == []
+    paid = poll(20)  # commercial_gamma pays in 7..14 days after the acknowledgement
+    (notice,) = of(paid, "RemitNotice")
+    assert notice["claim_id"] == "E1:c:1" and notice["status_code"] == "1"
+    claim = remittance(sessions, notice).claims[0]
+    contractual = [a for x in claim.lines for a in x.adjustments if a.group == "CO"]
+    assert {a.reason for a in contractual} == {"45"}
+    assert claim.paid_cents + claim.patient_responsibility_cents == 2 * 18000  # fee schedule
+
+
+def test_rej277_first_submission_is_rejected_naming_the_subscriber_id_then_accepted(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", member_id="REJ277-1", claim_ids=("E1:c:1",))
+    submit(acts, "E1:c:1", 0)
+    result = poll(2)
+    (ca,) = [n for n in of(result, "AckNotice") if n["source"] == "277CA"]
+    assert ca["accepted"] is False
+    assert ca["field"] == "claim.subscriber_id"
+    assert "member id" in str(ca["message"])
+    assert of(poll(60), "RemitNotice") == []
+    submit(acts, "E1:c:1", 61)
+    again = poll(63)
+    assert [n["accepted"] for n in of(again, "AckNotice")] == [True, True]
+    assert len(of(poll(120), "RemitNotice")) == 1
+
+
+def test_noack_first_submission_gets_no_acknowledgement_at_all(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", member_id="NOACK-9", claim_ids=("E1:c:1",))
+    submit(acts, "E1:c:1", 0)
+    assert poll(10).deliveries == []
+    submit(acts, "E1:c:1", 10)
+    assert [n["source"] for n in of(poll(12), "AckNotice")] == ["999", "277CA"]
+
+
+def test_nopay_is_accepted_never_paid_and_a_276_is_answered_pending(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", member_id="NOPAY-3", claim_ids=("E1:c:1",))
+    submit(acts, "E1:c:1", 0)
+    assert [n["accepted"] for n in of(poll(5), "AckNotice")] == [True, True]
+    assert of(poll(90), "RemitNotice") == []
+    acts.send_status_inquiry(StatusInquiryInput(claim_id="E1:c:1", now=at(91)))
+    (status,) = of(poll(95), "StatusNotice")
+    assert status["category"] == "P1" and "pending" in str(status["message"])
+
+
+def test_deny50_is_denied_then_overturned_on_appeal_and_paid(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", member_id="DENY50-1", claim_ids=("E1:c:1",))
+    submit(acts, "E1:c:1", 0)
+    (denied,) = of(poll(60), "RemitNotice")
+    assert denied["status_code"] == "4" and denied["paid_cents"] == 0
+    claim = remittance(sessions, denied).claims[0]
+    assert {(a.group, a.reason) for x in claim.lines for a in x.adjustments} == {("CO", "50")}
+    acts.send_status_inquiry(StatusInquiryInput(claim_id="E1:c:1", now=at(61)))
+    assert of(poll(65), "StatusNotice")[0]["category"] == "F2"
+    with sessions() as s, s.begin():
+        add_appeal(s, "E1:c:1", 1)
+    acts.send_appeal(AppealInput(claim_id="E1:c:1", level=1, now=at(70)))
+    assert of(poll(71), "RemitNotice") == []  # overturned some days later, not at once
+    (paid,) = of(poll(140), "RemitNotice")
+    assert paid["status_code"] == "1" and int(str(paid["paid_cents"])) > 0
+
+
+def test_prcoins_is_paid_with_pr2_coinsurance(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id="PRCOINS-2",
+          claim_ids=("E1:c:1",))  # fmt: skip
+    submit(acts, "E1:c:1", 0)
+    (notice,) = of(poll(60), "RemitNotice")
+    claim = remittance(sessions, notice).claims[0]
+    pr = [a for x in claim.lines for a in x.adjustments if a.group == "PR"]
+    assert pr and {a.reason for a in pr} == {"2"}
+    assert claim.patient_responsibility_cents == sum(a.amount_cents for a in pr) > 0
+
+
+def test_no_authorization_number_is_denied_co197_where_the_payer_requires_one(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_alpha", member_id="A100",
+          claim_ids=("E1:c:1",), prior_auth_number="")  # fmt: skip
+    with sessions() as s, s.begin():  # strip the line-level authorization too
+        row = s.get(ClaimRow, "E1:c:1")
+        assert row is not None
+        row.claim = {**row.claim, "lines": [{**x, "authorization_number": ""}
+                                            for x in row.claim["lines"]]}  # fmt: skip
+    submit(acts, "E1:c:1", 0)
+    (notice,) = of(poll(60), "RemitNotice")
+    claim = remittance(sessions, notice).claims[0]
+    assert {a.reason for x in claim.lines for a in x.adjustments} == {"197"}
+
+
+@pytest.mark.parametrize(
+    ("member", "status"),
+    [("M555", "active"), ("INACT-1", "inactive"), ("AMBIG-1", "ambiguous"),
+     ("bad id!", "rejected")],
+)  # fmt: skip
+def test_eligibility_answers_by_member_id(
+    sessions: sessionmaker[Session],
+    acts: ClearinghouseActivities,
+    poll: Poll,
+    member: str,
+    status: str,
+) -> None:
+    setup(sessions, "E1", member_id=member)
+    acts.send_eligibility(EligibilityInquiryInput(episode_id="E1", now=at(0)))
+    (notice,) = of(poll(1), "EligibilityNotice")
+    assert notice["episode_id"] == "E1" and notice["status"] == status
+
+
+def test_noelig_gets_no_271(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", member_id="NOELIG-1")
+    acts.send_eligibility(EligibilityInquiryInput(episode_id="E1", now=at(0)))
+    assert poll(30).deliveries == []
+
+
+@pytest.mark.parametrize(
+    ("member", "status"), [("M555", "approved"), ("AUTHPART-1", "partial"),
+                           ("AUTHDENY-1", "denied")]
+)  # fmt: skip
+def test_authorization_decisions_by_member_id(
+    sessions: sessionmaker[Session],
+    acts: ClearinghouseActivities,
+    poll: Poll,
+    member: str,
+    status: str,
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id=member)
+    acts.request_authorization(AuthRequestInput(episode_id="E1", now=at(0)))
+    assert of(poll(1), "AuthDecisionNotice") == []  # commercial_gamma decides in 2 days
+    (notice,) = of(poll(3), "AuthDecisionNotice")
+    assert notice["status"] == status
+    assert (notice["units"] == 0) is (status == "denied")
+    if status == "partial":
+        assert int(str(notice["units"])) < 20
+
+
+def test_a_retried_send_is_answered_once(
+    sessions: sessionmaker[Session], simulator: Simulator
+) -> None:
+    setup(sessions, "E1", claim_ids=("E1:c:1",))
+    acts = ClearinghouseActivities(sessions, simulator)
+    sent = acts.submit_claim(SubmitClaimInput(claim_id="E1:c:1", now=at(0)))
+    with sessions() as s:
+        row = repo.get(s, sent.x12_file_id)
+        assert row is not None
+        out = OutboundFile(kind=row.kind, name=row.name, content=row.content)
+    simulator.send(out, now=datetime.fromisoformat(at(0)))
+    with sessions() as s:
+        assert len(repo.inbound_named(s, row.name.rsplit(".", 1)[0] + ".")) == 3
