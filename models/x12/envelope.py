@@ -140,10 +140,13 @@ def _split(text: str, file: str | None) -> tuple[Delimiters, list[list[str]]]:
             segment_position=len(parts),
         )
     parts.pop()
-    if term not in "\r\n" and ("\n" in text or "\r" in text):
+    breaks = [ch for ch in "\r\n" if ch != term and ch in text]
+    if breaks:
         # Line breaks are not X12 data: dropping them all equals stripping them
         # around the terminators, and is one C-level pass instead of one per segment.
-        parts = text.replace("\r", "").replace("\n", "").split(term)
+        for ch in breaks:
+            text = text.replace(ch, "")
+        parts = text.split(term)
         parts.pop()
     segs = [p.split(ele) for p in parts]
     return delims, segs

@@ -35,12 +35,16 @@ def _redelimit(text: str, ele: str, comp: str, rep: str, term: str) -> str:
 
 @pytest.mark.parametrize(
     ("ele", "comp", "rep", "term"),
-    [("|", ">", "!", "\n"), ("*", ">", "^", "'"), ("^", "\\", "{", "~")],
+    [("|", ">", "!", "\n"), ("*", ">", "^", "'"), ("^", "\\", "{", "~"), ("*", ":", "^", "\r")],
 )
 def test_delimiters_come_from_the_isa(ele, comp, rep, term):
     _env, remit, text = _835()
-    doc = read_835(_redelimit(text, ele, comp, rep, term))
-    assert doc.transactions == (remit,)
+    redone = _redelimit(text, ele, comp, rep, term)
+    assert read_835(redone).transactions == (remit,)
+    if term in "\r\n":  # the terminator is a line break: the other one may follow it
+        other = "\n" if term == "\r" else "\r"
+        crlf = redone.replace(term, "\r\n" if term == "\r" else other + term)
+        assert read_835(crlf).transactions == (remit,)
 
 
 def test_segments_with_or_without_line_breaks_read_the_same():
