@@ -166,6 +166,8 @@ def parse_277(raw: RawTransaction) -> ClaimStatusReport:
     def close_provider() -> None:
         nonlocal prov
         close_claim()
+        if prov is None and prov_claims:
+            raise raw.error("claims outside a provider level (HL 19)", idx)
         if prov is not None:
             providers.append(
                 ProviderStatus(

@@ -315,6 +315,8 @@ def parse_835(raw: RawTransaction) -> Remittance:
             if sid == "CLP":
                 if bpr is None or not payee_name:
                     raise raw.error("CLP before the BPR and payee (N1*PE)", idx)
+                if area == "trailer":
+                    raise raw.error("CLP after the provider adjustments (PLB)", idx)
                 clp, clp_idx = seg, idx
                 c_adj, c_lines, c_total, c_name = [], [], 0, None
                 d232 = d233 = None

@@ -255,11 +255,12 @@ def _walk(w: _Walker, with_eb: bool) -> tuple[list[str] | None, list[str] | None
 def _pairs(w: _Walker, subjects: list[_Subject]) -> list[tuple[_Subject, _Subject | None]]:
     """(subscriber, dependent) for each answer/inquiry: a 22 without children, or each 23."""
     out: list[tuple[_Subject, _Subject | None]] = []
+    parents = {id(s.parent) for s in subjects if s.level == "23"}
     for s in subjects:
         if s.level == "23":
             assert s.parent is not None
             out.append((s.parent, s))
-        elif not s.has_child or s.trn or s.benefits:
+        elif id(s) not in parents or s.trn or s.benefits or s.aaa:
             out.append((s, None))
     return out
 

@@ -210,3 +210,12 @@ def test_conformance_check_reports_a_broken_835():
     _env, _remit, text = _generated(21)
     broken = "\n".join(s for s in text.split("\n") if not s.startswith("N1*PE"))
     assert findings(broken)
+
+
+def test_claim_after_the_provider_adjustments_is_refused():
+    text = (FIXTURES / "era_reversal_plb_no_newlines.835").read_text()
+    plb = text[text.index("PLB*") : text.index("~SE*") + 1]
+    clp = text[text.index("CLP*IOP0002") : text.index("PLB*")]
+    moved = text.replace(clp + plb, plb + clp)
+    with pytest.raises(X12Error, match="after the provider adjustments"):
+        read_835(moved)

@@ -60,3 +60,15 @@ def test_provider_status_with_a_date_is_not_written():
     )
     with pytest.raises(X12Error, match="STC02 is not used"):
         write_277ca(env, [dataclasses.replace(report, providers=(dated,))])
+
+
+def test_claims_outside_a_provider_level_are_refused_not_dropped():
+    _batch, env, report = _report(8, "277")
+    text = write_277(env, [report])
+    segs = text.split("~\n")
+    without = [s for s in segs if not (s.startswith("HL*3*") or s.startswith("NM1*1P"))]
+    st_i = next(i for i, s in enumerate(without) if s.startswith("ST*"))
+    se_i = next(i for i, s in enumerate(without) if s.startswith("SE*"))
+    without[se_i] = f"SE*{se_i - st_i + 1}*{report.control_number}"
+    with pytest.raises(X12Error, match="outside a provider level"):
+        read_277("~\n".join(without))
