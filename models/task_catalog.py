@@ -8,6 +8,7 @@ see the same catalogue.
 
 from __future__ import annotations
 
+import models.inbox_tasks  # noqa: F401  (the clearinghouse inbox's unmatched-file task)
 from models import claim_tasks, episode_tasks  # noqa: F401  (registers their kinds and forms)
 from models.forms import SCHEMAS, FormSchema, get_schema
 from models.task_kinds import KINDS, TaskKind, get_kind
