@@ -3,7 +3,8 @@
 * :func:`claim837` maps a domain ``Claim`` plus the patient and coverage rows to a
   ``Claim837``: the subscriber is the patient when the coverage relationship is
   ``self``; otherwise the subscriber comes from ``Coverage.subscriber`` and the patient
-  becomes the dependent (loop 2000C).
+  becomes the dependent (loop 2000C). The claim's own subscriber id, names and birth
+  date (set by the claim engine, edited by a biller's fix) win over the rows.
 * :func:`to_pcn` / :func:`from_pcn`: claim and episode ids travel as the patient control
   number (CLM01) and the 270 trace (TRN02). X12 forbids ``:`` there (the component
   separator), so ``:`` is written as ``+`` and read back.
@@ -143,6 +144,17 @@ def parties(patient: Patient, coverage: Coverage | None, fallback: Address) -> P
     )
 
 
+def _as_billed(person: Person, claim: Claim) -> Person:
+    """The subscriber as the claim has it: a biller's fix to a rejected claim edits the
+    claim's subscriber fields, and those win over the coverage record."""
+    return replace(
+        person,
+        last_name=claim.subscriber_last_name or person.last_name,
+        first_name=claim.subscriber_first_name or person.first_name,
+        birth_date=claim.subscriber_birth_date or person.birth_date,
+    )
+
+
 def claim837(
     claim: Claim,
     who: Parties,
@@ -184,8 +196,8 @@ def claim837(
         form=form,
         patient_control_number=to_pcn(claim.claim_id),
         subscriber=Subscriber(
-            person=who.subscriber,
-            member_id=who.member_id or claim.subscriber_id,
+            person=_as_billed(who.subscriber, claim),
+            member_id=claim.subscriber_id or who.member_id,
             group_number=who.group_number,
             claim_filing_indicator=payer.filing_indicator,
         ),

@@ -115,8 +115,17 @@ def setup(
     claims = []
     with sessions() as s, s.begin():
         add_episode(s, episode_id, payer_id=payer_id, member_id=member_id, dependent=dependent)
+        # as the claim engine builds it: the subscriber as the coverage has it
+        subscriber = (
+            {"subscriber_first_name": "JOHN", "subscriber_last_name": "QUILL",
+             "subscriber_birth_date": date(1962, 7, 9)}
+            if dependent
+            else {"subscriber_first_name": "ADA", "subscriber_last_name": "QUILL",
+                  "subscriber_birth_date": date(1990, 4, 2)}
+        )  # fmt: skip
+        fields = {"subscriber_id": member_id, **subscriber, **claim_fields}
         for claim_id in claim_ids:
-            claim = domain_claim(claim_id, episode_id, payer_id, **claim_fields)
+            claim = domain_claim(claim_id, episode_id, payer_id, **fields)
             add_claim(s, claim)
             claims.append(claim)
     return claims

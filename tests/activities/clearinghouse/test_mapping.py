@@ -23,6 +23,8 @@ from models.x12 import ClaimForm
 from .builders import ADDRESS, domain_claim
 
 PARTNERS = load_partners()
+FROM_ROWS = {"subscriber_id": "", "subscriber_first_name": "", "subscriber_last_name": "",
+             "subscriber_birth_date": None}  # fmt: skip
 
 
 def patient(**kw: object) -> Patient:
@@ -59,7 +61,7 @@ def test_self_coverage_makes_the_patient_the_subscriber() -> None:
     cov = Coverage(id="E1:primary", episode_id="E1", payer_id="medicaid_state",
                    member_id="MBR9", relationship="self", subscriber={})  # fmt: skip
     who = parties(patient(), cov, PARTNERS.billing_provider.address)
-    c = claim837(domain_claim("E1:m:1", "E1", "medicaid_state"), who,
+    c = claim837(domain_claim("E1:m:1", "E1", "medicaid_state", **FROM_ROWS), who,
                  PARTNERS.payer("medicaid_state"), PARTNERS)  # fmt: skip
     assert c.patient is None
     assert c.subscriber.person.last_name == "QUILL"
@@ -80,7 +82,7 @@ def test_dependent_coverage_makes_the_patient_a_dependent_of_the_subscriber() ->
                     "gender": "M", "relationship": "spouse"},
     )  # fmt: skip
     who = parties(patient(), cov, PARTNERS.billing_provider.address)
-    c = claim837(domain_claim("E1:a:1", "E1", "commercial_alpha"), who,
+    c = claim837(domain_claim("E1:a:1", "E1", "commercial_alpha", **FROM_ROWS), who,
                  PARTNERS.payer("commercial_alpha"), PARTNERS)  # fmt: skip
     assert c.patient is not None and c.patient.first_name == "ADA"
     assert c.subscriber.person.first_name == "JOHN"
@@ -107,3 +109,15 @@ def test_institutional_claim_carries_type_of_bill_condition_codes_and_attending(
 def test_patient_without_an_address_gets_the_programs_address() -> None:
     who = parties(patient(address={}), None, PARTNERS.billing_provider.address)
     assert who.subscriber.address == PARTNERS.billing_provider.address
+
+
+def test_the_claims_subscriber_fields_win_so_a_billers_fix_reaches_the_payer() -> None:
+    cov = Coverage(id="E1:primary", episode_id="E1", payer_id="medicaid_state",
+                   member_id="OLD1", relationship="self", subscriber={})  # fmt: skip
+    who = parties(patient(), cov, PARTNERS.billing_provider.address)
+    fixed = domain_claim("E1:m:1", "E1", "medicaid_state", subscriber_id="NEW2",
+                         subscriber_last_name="QUILL-ROSS")  # fmt: skip
+    c = claim837(fixed, who, PARTNERS.payer("medicaid_state"), PARTNERS)
+    assert c.subscriber.member_id == "NEW2"
+    assert c.subscriber.person.last_name == "QUILL-ROSS"
+    assert c.subscriber.person.address is not None  # the rest still comes from the rows
