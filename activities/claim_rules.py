@@ -97,6 +97,9 @@ def apply_corrections(claim: Claim, data: Mapping[str, Any]) -> Claim:
     return replace(claim, **fields) if fields else claim
 
 
+ALREADY_REVERSED = "the posting this reversal names was already reversed"
+
+
 def _group(code: str) -> GroupCode:
     try:
         return GroupCode(code.strip().upper())
@@ -110,13 +113,16 @@ def adjudication_from_835(
     """The ledger posting an 835 CLP loop asks for, or the reason it cannot be posted."""
     if payment.is_reversal:
         reversed_ids = set(ledger.reversed_ids)
-        prior = [
+        mine = [
             p
             for p in ledger.postings
-            if p.claim_id == claim_id and not p.reverses and p.posting_id not in reversed_ids
+            if p.claim_id == claim_id and not p.reverses and p.paid_cents == -payment.paid_cents
         ]
+        prior = [p for p in mine if p.posting_id not in reversed_ids]
         if not prior:
-            return "a reversal (CLP02 22) arrived but nothing on this claim is left to reverse"
+            if mine:
+                return ALREADY_REVERSED
+            return "a reversal (CLP02 22) arrived but no posting on this claim matches it"
         return Adjudication(
             posting_id=posting_id,
             claim_id=claim_id,
@@ -152,6 +158,24 @@ def adjudication_from_835(
         lines=tuple(lines),
         payer_claim_number=payment.payer_claim_number,
     )
+
+
+def overturned_denial(ledger: Ledger, claim_id: str, new: Adjudication) -> str | None:
+    """The posting a new adjudication overturns, when the payer re-adjudicates a claim it
+    denied without sending a reversal (CLP02 22) first: the last unreversed posting on
+    the claim paid nothing and the new one pays. A claim that was already paid is never
+    re-adjudicated implicitly (a second payment needs a person)."""
+    if new.reverses or new.paid_cents <= 0:
+        return None
+    reversed_ids = set(ledger.reversed_ids)
+    live = [
+        p
+        for p in ledger.postings
+        if p.claim_id == claim_id and not p.reverses and p.posting_id not in reversed_ids
+    ]
+    if live and live[-1].paid_cents == 0 and live[-1].posting_id != new.posting_id:
+        return live[-1].posting_id
+    return None
 
 
 def adjustment_rows(payment: ClaimPayment) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ Register them with :func:`claim_activities`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -18,10 +19,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.claim_rules import (
+    ALREADY_REVERSED,
     adjudication_from_835,
     adjustment_rows,
     appeal_letter,
     apply_corrections,
+    overturned_denial,
     status_summary,
 )
 from activities.db import unit_of_work
@@ -379,11 +382,33 @@ class ClaimActivities:
             rules = _rules(claim)
             ledger = _ledger(row, claim)
             adj = adjudication_from_835(payment, posting_id, row.id, ledger)
+            if adj == ALREADY_REVERSED:
+                return PostingOutcome(
+                    posting_id=posting_id,
+                    accepted=True,
+                    reason=adj,
+                    reversal=True,
+                    status_code=payment.status,
+                )
             if isinstance(adj, str):
                 return refuse(adj, posting_id)
+            denial = overturned_denial(ledger, row.id, adj)
+            if denial is not None:  # a new adjudication of a denied claim: reverse the denial
+                undone = post_adjudication(
+                    ledger,
+                    Adjudication(
+                        posting_id=f"{posting_id}:undo",
+                        claim_id=row.id,
+                        paid_cents=0,
+                        reverses=denial,
+                    ),
+                )
+                ledger = undone.ledger if undone.accepted else ledger
             result = post_adjudication(ledger, adj, rules)
             if not result.accepted:
                 return refuse(f"the ledger refused the posting: {result.reason}", posting_id)
+            if denial is not None:
+                result = replace(result, reason=f"posted after reversing the denial {denial}")
             _save_ledger(row, result.ledger)
             paid_on = remit.payment_date or remit.production_date or _day(inp.at[:10])
             repo.add_posting(
@@ -436,7 +461,7 @@ class ClaimActivities:
                 key=f"{row.id}:posted:{posting_id}",
                 kind="reversed" if payment.is_reversal else "remitted",
                 detail=f"{result.reason}: paid {payment.paid_cents} of {payment.charge_cents}",
-                data=outcome.__dict__ | {"underpayments": under},
+                data=asdict(outcome),
             )
             return outcome
 

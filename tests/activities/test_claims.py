@@ -426,3 +426,48 @@ def test_corrections_apply_line_fields_to_every_line() -> None:
         ("57", ("HE", "U6"), (1,))
     }
     assert apply_corrections(claim, {"note": "nothing"}) == claim
+
+
+def test_a_payment_after_a_denial_without_a_reversal_re_adjudicates_the_claim(
+    acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
+) -> None:
+    claim = build_claim(new_claim_id())
+    store_claim(sqlite_sessions, claim)
+    denied = payment(claim, paid=0, cas=(("CO", "50", 45000),))
+    assert posted(acts, claim, store_835(sqlite_sessions, denied)).accepted
+    paid = posted(
+        acts,
+        claim,
+        store_835(sqlite_sessions, payment(claim, paid=18000, cas=(("CO", "45", 27000),))),
+    )
+    assert paid.accepted and paid.reason.startswith("posted after reversing the denial")
+    assert (paid.paid_cents, paid.adjusted_cents, paid.open_cents) == (36000, 54000, 0)
+    assert balanced_row(row_of(sqlite_sessions, claim.claim_id))
+    # The payer's own reversal of the denial, arriving afterwards, changes nothing.
+    late = posted(
+        acts,
+        claim,
+        store_835(sqlite_sessions, payment(claim, paid=0, cas=(("CO", "50", 45000),), status="22")),
+    )
+    assert late.accepted and late.reversal
+    assert row_of(sqlite_sessions, claim.claim_id).paid_cents == 36000
+
+
+def test_a_second_payment_of_a_paid_claim_is_refused(
+    acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
+) -> None:
+    claim = build_claim(new_claim_id())
+    store_claim(sqlite_sessions, claim)
+    cas = (("CO", "45", 27000),)
+    assert posted(
+        acts, claim, store_835(sqlite_sessions, payment(claim, paid=18000, cas=cas))
+    ).accepted
+    again = posted(acts, claim, store_835(sqlite_sessions, payment(claim, paid=18000, cas=cas)))
+    assert not again.accepted and "open balance" in again.reason
+    assert row_of(sqlite_sessions, claim.claim_id).paid_cents == 36000
+
+
+def balanced_row(row: ClaimRow) -> bool:
+    return from_json(Ledger, row.ledger).balanced and row.total_cents == (
+        row.paid_cents + row.adjusted_cents + row.patient_resp_cents + row.open_cents
+    )
