@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.db import x12files as repo
@@ -59,7 +60,7 @@ from workflows.episode_types import (
 from workflows.ids import claim_workflow_id, episode_workflow_id
 
 from . import documents as docs
-from .mapping import from_pcn
+from .mapping import from_pcn, is_alias, to_pcn
 from .protocol import InboundFile
 
 __all__ = ["ReadResult", "interpret", "take_in"]
@@ -136,13 +137,23 @@ def _delivery(workflow_id: str, signal: str, notice: Any) -> Delivery:
 
 
 def _claim(session: Session, pcn: str) -> str | None:
+    if not pcn:
+        return None
+    if is_alias(pcn):  # a claim id too long for CLM01 travelled as a hash
+        long_ids = session.scalars(select(ClaimRow.id).where(func.length(ClaimRow.id) > 38))
+        return next((cid for cid in long_ids if to_pcn(cid) == pcn), None)
     claim_id = from_pcn(pcn)
-    return claim_id if pcn and session.get(ClaimRow, claim_id) is not None else None
+    return claim_id if session.get(ClaimRow, claim_id) is not None else None
 
 
 def _episode(session: Session, trace: str) -> str | None:
+    if not trace:
+        return None
+    if is_alias(trace):
+        long_ids = session.scalars(select(Episode.id).where(func.length(Episode.id) > 38))
+        return next((eid for eid in long_ids if to_pcn(eid) == trace), None)
     episode_id = from_pcn(trace)
-    return episode_id if trace and session.get(Episode, episode_id) is not None else None
+    return episode_id if session.get(Episode, episode_id) is not None else None
 
 
 def interpret(session: Session, row: X12File) -> ReadResult:

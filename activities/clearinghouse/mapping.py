@@ -35,10 +35,12 @@ from models.x12 import (
 from .config import PartnerConfig, PayerIdentity
 
 __all__ = [
+    "ALIAS_PREFIX",
     "MappingError",
     "claim837",
     "file_name",
     "from_pcn",
+    "is_alias",
     "key_hash",
     "name_prefix",
     "to_pcn",
@@ -52,17 +54,34 @@ class MappingError(ValueError):
     """Our data cannot become a valid file (the message names the field)."""
 
 
+ALIAS_PREFIX = "="  # in the X12 basic character set, never in our ids
+
+
 def to_pcn(business_id: str) -> str:
-    if "+" in business_id or any(ch in business_id for ch in "*^~\r\n"):
-        raise MappingError(f"id {business_id!r} cannot travel in X12 (holds + * ^ ~)")
+    """The id as it travels in CLM01 / TRN02 (at most 38 characters).
+
+    ``:`` becomes ``+``; an id longer than 38 characters (a replacement of a replacement)
+    travels as ``=`` + 20 hex digits of its SHA-256, matched back by :func:`is_alias_of`.
+    """
+    if is_alias(business_id) and len(business_id) == 21:
+        return business_id  # already an alias (as read back from a file)
+    if not business_id or "+" in business_id or "=" in business_id:
+        raise MappingError(f"id {business_id!r} cannot travel in X12 (empty, or holds + or =)")
+    if any(ch in business_id for ch in "*^~\r\n"):
+        raise MappingError(f"id {business_id!r} cannot travel in X12 (holds * ^ or ~)")
     pcn = business_id.replace(":", "+")
-    if not 1 <= len(pcn) <= 38:
-        raise MappingError(f"id {business_id!r} must be 1..38 characters to travel in X12")
-    return pcn
+    if len(pcn) <= 38:
+        return pcn
+    return ALIAS_PREFIX + hashlib.sha256(business_id.encode()).hexdigest()[:20].upper()
+
+
+def is_alias(pcn: str) -> bool:
+    return pcn.startswith(ALIAS_PREFIX)
 
 
 def from_pcn(pcn: str) -> str:
-    return pcn.replace("+", ":")
+    """Our id back from CLM01 / TRN02 (an alias stays an alias: see :func:`is_alias`)."""
+    return pcn if is_alias(pcn) else pcn.replace("+", ":")
 
 
 def key_hash(*parts: object) -> str:

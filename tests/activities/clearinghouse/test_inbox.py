@@ -146,3 +146,18 @@ def test_a_999_is_matched_by_our_control_numbers_and_a_rejection_names_the_segme
     assert delivery.payload["field"] == "claim"
     (unmatched,) = result.unmatched
     assert unmatched.name == "s.999" and "not an 837 of ours" in unmatched.error
+
+
+def test_a_claim_id_too_long_for_clm01_is_matched_back_through_its_alias(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    long_id = "E1:commercial_alpha:2026-03-02:corrected:c2"
+    assert len(long_id) > 38
+    setup(sessions, "E1", claim_ids=(long_id,))
+    acts.submit_claim(SubmitClaimInput(claim_id=long_id, now=at(0)))
+    result = poll(90)
+    assert {d.workflow_id for d in result.deliveries} == {f"claim:{long_id}"}
+    assert sorted(d.payload_type for d in result.deliveries) == [
+        "AckNotice", "AckNotice", "RemitNotice",
+    ]  # fmt: skip
+    assert result.unmatched == []

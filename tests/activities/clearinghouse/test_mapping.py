@@ -47,7 +47,14 @@ def test_claim_ids_travel_as_patient_control_numbers_and_come_back() -> None:
     with pytest.raises(MappingError):
         to_pcn("E1+x")
     with pytest.raises(MappingError):
-        to_pcn("x" * 39)
+        to_pcn("E1=x")
+
+
+def test_an_id_too_long_for_clm01_travels_as_a_stable_alias() -> None:
+    long_id = "E0001:commercial_alpha:2026-03-02:c1:c2"
+    alias = to_pcn(long_id)
+    assert len(alias) == 21 and alias.startswith("=") and alias == to_pcn(long_id)
+    assert from_pcn(alias) == alias and to_pcn(alias) == alias
 
 
 def test_file_names_are_stable_and_start_with_kind_and_subject() -> None:
