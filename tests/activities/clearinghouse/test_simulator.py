@@ -246,3 +246,22 @@ def test_a_retried_send_is_answered_once(
     simulator.send(out, now=datetime.fromisoformat(at(0)))
     with sessions() as s:
         assert len(repo.inbound_named(s, row.name.rsplit(".", 1)[0] + ".")) == 3
+
+
+def test_a_dependent_is_asked_about_and_answered_in_the_dependent_loop(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", member_id="FAM-INACT", dependent=True, claim_ids=("E1:c:1",))
+    acts.send_eligibility(EligibilityInquiryInput(episode_id="E1", now=at(0)))
+    acts.send_status_inquiry(StatusInquiryInput(claim_id="E1:c:1", now=at(0)))
+    result = poll(5)
+    (eligibility,) = of(result, "EligibilityNotice")
+    assert eligibility["status"] == "inactive"
+    (status,) = of(result, "StatusNotice")
+    assert status["category"] == "A4"  # the payer never received the claim
+    with sessions() as s:
+        row = s.scalars(select(X12File).where(X12File.kind == "271")).one()
+        (response,) = read_x12(row.content).transactions
+    (answer,) = response.results
+    assert answer.dependent is not None and answer.dependent.first_name == "ADA"
+    assert answer.subscriber.first_name == "JOHN"
