@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from models.db.tables import Episode, Patient, Task
+from models.db.web_tables import TaskQueueCount
 from web.access import queues_for, sees_all_queues
 
 # A SELECT being built (typed loosely: its row shape changes with the joins).
@@ -267,8 +268,8 @@ def _key_values(sort: str, task: Task) -> list[Any]:
 
 
 def queue_counts(session: Session, roles: frozenset[str]) -> dict[str, int]:
-    """Open tasks per queue the user works (indexed GROUP BY over open rows only)."""
-    stmt = select(Task.queue, func.count()).where(IS_OPEN).group_by(Task.queue)
+    """Open tasks per queue the user works, from the trigger-kept ``task_queue_counts``."""
+    stmt = select(TaskQueueCount.queue, TaskQueueCount.open_count)
     counts = {queue: n for queue, n in session.execute(stmt).all()}
     if sees_all_queues(roles):
         shown = dict.fromkeys(queues_for(roles), 0)

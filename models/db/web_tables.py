@@ -57,10 +57,32 @@ class SavedView(Base):
     __table_args__ = (UniqueConstraint("owner", "name", name="uq_saved_views_owner_name"),)
 
 
+class TaskQueueCount(Base):
+    """Open tasks per queue, kept exact by database triggers on ``tasks`` (revision 0002).
+
+    The inbox shows these counts on every page and live refresh; reading eight rows
+    stays fast however many tasks exist, where a GROUP BY grows with the open work.
+    """
+
+    __tablename__ = "task_queue_counts"
+
+    queue: Mapped[str] = mapped_column(String(40), primary_key=True)
+    open_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 # Indexes the inbox needs on the engine's task table (created by revision 0002):
-# open work walked in due order without touching the million closed rows, and the
-# newest change, which the live "inbox changed" poll reads.
+# open work walked in due order without touching the million closed rows (queue, payer
+# and assignee ride along so filters are checked in the index before a row is read),
+# and the newest change, which the live "inbox changed" poll reads.
 _OPEN = Task.status.in_(("open", "claimed"))
-Index("ix_tasks_open_due", Task.due_at, Task.id, sqlite_where=_OPEN, postgresql_where=_OPEN)
-Index("ix_tasks_open_queue_only", Task.queue, sqlite_where=_OPEN, postgresql_where=_OPEN)
+Index(
+    "ix_tasks_open_due",
+    Task.due_at,
+    Task.id,
+    Task.queue,
+    Task.payer_id,
+    Task.assignee,
+    sqlite_where=_OPEN,
+    postgresql_where=_OPEN,
+)
 Index("ix_tasks_updated_at", Task.updated_at)
