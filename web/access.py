@@ -21,12 +21,21 @@ ALL_QUEUES: tuple[str, ...] = tuple(
 )
 
 # Queues each role works. A supervisor sees every queue, including ``supervisor``
-# (level-2 escalations and write-off approvals). ``documentation`` is where the
-# clinician's documentation tasks will go; no task kind uses it yet.
+# (level-2 escalations and write-off approvals). Intake staff verify coverage as well
+# as completing intake; clinicians get the documentation the claims are missing.
 ROLE_QUEUES: dict[str, tuple[str, ...]] = {
-    INTAKE: ("intake",),
-    CLINICIAN: ("documentation",),
-    BILLER: ("billing", "coding", "denials", "appeals", "credentialing", "intake"),
+    INTAKE: ("intake", "eligibility"),
+    CLINICIAN: ("clinical",),
+    BILLER: (
+        "billing",
+        "coding",
+        "denials",
+        "appeals",
+        "authorizations",
+        "eligibility",
+        "credentialing",
+        "intake",
+    ),
     SUPERVISOR: ALL_QUEUES,
     ADMIN: (),
 }

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, literal_column, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from models.db.tables import Episode, Patient, Task
 from models.db.web_tables import TaskQueueCount
@@ -46,6 +46,24 @@ COLUMNS: dict[str, str] = {
     "escalation": "Escalation",
     "claim": "Claim",
 }
+# Task columns a row shows (the reason, context and result stay unread on lists).
+ROW_COLUMNS = (
+    Task.id,
+    Task.kind,
+    Task.queue,
+    Task.title,
+    Task.status,
+    Task.assignee,
+    Task.priority,
+    Task.due_at,
+    Task.escalation_level,
+    Task.overdue,
+    Task.claim_id,
+    Task.payer_id,
+    Task.amount_at_risk_cents,
+    Task.filing_deadline,
+    Task.created_at,
+)
 DEFAULT_COLUMNS = ("title", "patient", "queue", "payer", "priority", "due", "assignee", "amount")
 
 # Sort key → the ordered columns of the keyset (``id`` always last, unique).
@@ -227,6 +245,7 @@ def list_page(
     cols = _sort_columns(q.sort)
     stmt: Statement = (
         select(Task, Episode.stage, Patient.first_name, Patient.last_name)
+        .options(load_only(*ROW_COLUMNS))
         .outerjoin(Episode, Episode.id == Task.episode_id)
         .outerjoin(Patient, Patient.id == Episode.patient_id)
         .where(IS_OPEN)

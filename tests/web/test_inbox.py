@@ -68,8 +68,8 @@ async def test_a_biller_sees_only_their_queues_and_what_they_hold(
     web_sessions: sessionmaker[Session], as_role: Any
 ) -> None:
     mine = add_task(web_sessions, queue="billing")
-    elsewhere = add_task(web_sessions, queue="documentation")
-    held = add_task(web_sessions, queue="documentation", assignee="biller")
+    elsewhere = add_task(web_sessions, queue="clinical")
+    held = add_task(web_sessions, queue="clinical", assignee="biller")
     escalated = add_task(web_sessions, queue="supervisor")
     got = set(listed((await (await as_role("biller")).post("/inbox/list", {})).text))
     assert got == {mine, held}

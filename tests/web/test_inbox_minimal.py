@@ -25,7 +25,7 @@ async def test_login_lands_a_biller_on_an_inbox_listing_open_tasks_of_their_queu
     web_sessions: sessionmaker[Session], as_role: Any
 ) -> None:
     mine = add_task(web_sessions, queue="intake", patient=("Ada", "Quill"))
-    other = add_task(web_sessions, queue="documentation", patient=("Bo", "Rivers"))
+    other = add_task(web_sessions, queue="clinical", patient=("Bo", "Rivers"))
     page = await (await as_role("biller")).get("/inbox")
     assert page.status_code == 200
     assert f'data-task="{mine}"' in page.text and f'data-task="{other}"' not in page.text
