@@ -15,9 +15,8 @@ and how many times it was sent, never by control numbers, so a run is reproducib
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,28 +24,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.db import unit_of_work
 from models.db import x12files as repo
 from models.db.counters import next_control_number
+from models.domain.ruleset_schema import RuleSet
 from models.domain.rulesets import load_ruleset
 from models.domain.values import DomainError
 from models.x12 import (
-    Adjustment,
-    Batch837,
-    Benefit,
     BillingProvider,
     Claim837,
     ClaimPayment,
     ClaimStatus,
     ClaimStatusReport,
-    EligibilityQuery,
     EligibilityResponse,
-    EligibilityResult,
     Envelope,
-    FunctionalAck,
     ProviderStatus,
-    Rejection,
-    RemitLine,
     Remittance,
     StatusInfo,
-    TransactionAck,
     read_270,
     read_276,
     read_835,
@@ -62,12 +53,18 @@ from . import documents as docs
 from .config import (
     PartnerConfig,
     PayerIdentity,
-    PayerPersonality,
     SimulatorConfig,
     load_partners,
     load_simulator,
 )
 from .mapping import from_pcn, key_hash, name_prefix
+from .payer_answers import (
+    ack_report,
+    adjudicate,
+    eligibility_result,
+    front_end_defect,
+    functional_ack,
+)
 from .protocol import InboundFile, OutboundFile
 
 __all__ = ["MARKERS", "Simulator"]
@@ -93,6 +90,17 @@ class _Answer:
     days: float
     claim_ids: tuple[str, ...] = ()
     episode_id: str | None = None
+
+
+def _rules_on(payer_id: str, day: date) -> RuleSet | None:
+    try:
+        return load_ruleset(payer_id, day)
+    except DomainError:
+        return None
+
+
+def _rules(payer_id: str, claim: Claim837) -> RuleSet | None:
+    return _rules_on(payer_id, claim.service_period[0])
 
 
 def _stem(name: str) -> str:
@@ -193,37 +201,30 @@ class Simulator:
                 if "NOACK" in member and attempt == 1:
                     continue
                 ids = tuple(from_pcn(c.patient_control_number) for c in batch.claims)
-                ack = FunctionalAck(
-                    control_number="0001",
-                    functional_id="HC",
-                    group_control_number=ic.envelope.group_control_number,
-                    status="A",
-                    included_count=1,
-                    received_count=1,
-                    accepted_count=1,
-                    version=("005010X222A1" if claim.form.value == "837P" else "005010X223A2"),
-                    transactions=(
-                        TransactionAck(
-                            set_id="837",
-                            control_number=batch.control_number,
-                            status="A",
-                            version=(
-                                "005010X222A1" if claim.form.value == "837P" else "005010X223A2"
-                            ),
-                        ),
-                    ),
-                )
+                ack = functional_ack(ic.envelope.group_control_number, batch)
                 env = self._envelope(s, payer, now)
                 yield _Answer(kind="999", content=write_999(env, [ack]), days=0, claim_ids=ids)
-                rejection = self._defect(claim, who, attempt)
+                rejection = front_end_defect(claim, who, attempt)
                 number = self._payer_claim_number(claim_id, attempt) if rejection is None else ""
-                report = self._ack_report(s, payer, batch, rejection, number, now)
-                yield _Answer(kind="277CA", content=report, days=who.ack_days, claim_ids=ids)
+                report = ack_report(payer, batch, rejection, number, now)
+                env = self._envelope(s, payer, now)
+                yield _Answer(
+                    kind="277CA",
+                    content=write_277ca(env, [report]),
+                    days=who.ack_days,
+                    claim_ids=ids,
+                )
                 if rejection is not None or "NOPAY" in member:
                     continue
                 rng = self._rng("adjudicate", claim_id, attempt)
                 days = rng.randint(*who.pay_days)
-                payment = self._adjudicate(claim, payer, who, rng, claim_id, attempt)
+                payment = adjudicate(
+                    claim,
+                    who,
+                    _rules(payer.id, claim),
+                    rng,
+                    self._payer_claim_number(claim_id, attempt),
+                )
                 yield _Answer(
                     kind="835",
                     content=self._remit(s, payer, batch.billing_provider, payment, now, days),
@@ -233,201 +234,6 @@ class Simulator:
 
     def _payer_claim_number(self, claim_id: str, attempt: int) -> str:
         return ("PC" + key_hash(self._seed, claim_id, attempt)).upper()
-
-    def _defect(
-        self, claim: Claim837, who: PayerPersonality, attempt: int
-    ) -> tuple[str, str, str] | None:
-        """(category, status code, entity) of a front-end rejection, or None."""
-        member = claim.subscriber.member_id
-        if "REJ277" in member and attempt == 1:
-            return ("A7", "164", "IL")  # entity's contract/member number: the subscriber id
-        if not re.search(who.member_id_pattern, member):
-            return ("A7", "164", "IL")
-        if claim.subscriber.person.birth_date is None and claim.patient is None:
-            return ("A7", "158", "IL")  # entity's date of birth
-        return None
-
-    def _ack_report(
-        self,
-        s: Session,
-        payer: PayerIdentity,
-        batch: Batch837,
-        rejection: tuple[str, str, str] | None,
-        payer_claim_number: str,
-        now: datetime,
-    ) -> str:
-        claim = batch.claims[0]
-        total = claim.total_charge_cents
-        today = now.date()
-        if rejection is None:
-            status = StatusInfo(
-                category="A2", code="20", effective_date=today, action="WQ", amount_cents=total
-            )
-        else:
-            cat, code, entity = rejection
-            status = StatusInfo(
-                category=cat,
-                code=code,
-                entity=entity,
-                effective_date=today,
-                action="U",
-                amount_cents=total,
-            )
-        start, end = claim.service_period
-        who = claim.patient or claim.subscriber.person
-        report = ClaimStatusReport(
-            kind="277CA",
-            control_number="0001",
-            reference=f"CA{batch.control_number}",
-            created=now.replace(tzinfo=None, microsecond=0),
-            payer_name=payer.name,
-            payer_id=payer.payer_id,
-            receiver_name=batch.submitter.name,
-            receiver_id=batch.submitter.id,
-            trace_number=f"T{batch.control_number}",
-            received_date=today,
-            process_date=today,
-            batch_reference=batch.reference,
-            batch_statuses=(
-                StatusInfo(
-                    category="A1",
-                    code="19",
-                    entity="PR",
-                    effective_date=today,
-                    action="WQ",
-                    amount_cents=total,
-                ),
-            ),
-            providers=(
-                ProviderStatus(
-                    name=batch.billing_provider.name,
-                    id=batch.billing_provider.npi,
-                    statuses=(
-                        StatusInfo(category="A1", code="19", action="WQ", amount_cents=total),
-                    ),
-                    claims=(
-                        ClaimStatus(
-                            trace_number=claim.patient_control_number,
-                            patient_control_number=claim.patient_control_number,
-                            statuses=(status,),
-                            last_name=who.last_name,
-                            first_name=who.first_name,
-                            member_id=claim.subscriber.member_id,
-                            payer_claim_number=payer_claim_number,
-                            service_from=start,
-                            service_to=end,
-                        ),
-                    ),
-                ),
-            ),
-        )
-        return write_277ca(self._envelope(s, payer, now), [report])
-
-    def _adjudicate(
-        self,
-        claim: Claim837,
-        payer: PayerIdentity,
-        who: PayerPersonality,
-        rng: random.Random,
-        claim_id: str,
-        attempt: int,
-        *,
-        overturn: bool = False,
-    ) -> ClaimPayment:
-        member = claim.subscriber.member_id
-        start, end = claim.service_period
-        try:
-            rules = load_ruleset(payer.id, start)
-        except DomainError:
-            rules = None
-        carc = ""
-        if not overturn:
-            if rules is not None and rules.prior_auth_required and not claim.prior_authorization:
-                carc = "197"
-            elif "DENY50" in member:
-                carc = "50"
-            else:
-                roll, acc = rng.random(), 0.0
-                for code, rate in sorted(who.denial_mix.items()):
-                    acc += rate
-                    if roll < acc:
-                        carc = code
-                        break
-        pr_kind = ""
-        if "PRCOINS" in member:
-            pr_kind = "2"
-        elif not carc:
-            roll, acc = rng.random(), 0.0
-            for code, rate in sorted(who.patient_responsibility.items()):
-                acc += rate
-                if roll < acc:
-                    pr_kind = code
-                    break
-        lines: list[RemitLine] = []
-        deductible_left = who.deductible_cents
-        copay_left = who.copay_cents
-        for line in claim.lines:
-            charge = line.charge_cents
-            adjustments: list[Adjustment] = []
-            remarks: tuple[str, ...] = ()
-            allowed: int | None = None
-            if carc:
-                adjustments.append(Adjustment(group="CO", reason=carc, amount_cents=charge))
-                remarks = {"16": ("MA130",), "197": ("N54",), "50": ("N115",)}.get(carc, ())
-            else:
-                fee = rules.contracted_cents(line.procedure_code) if rules else None
-                allowed = min(charge, fee * line.units if fee is not None else charge * 60 // 100)
-                if charge > allowed:
-                    adjustments.append(
-                        Adjustment(group="CO", reason="45", amount_cents=charge - allowed)
-                    )
-                pr = 0
-                if pr_kind == "1" and deductible_left:
-                    pr = min(allowed, deductible_left)
-                    deductible_left -= pr
-                elif pr_kind == "2":
-                    percent = who.coinsurance_percent or 20
-                    pr = allowed * percent // 100
-                elif pr_kind == "3" and copay_left:
-                    pr = min(allowed, copay_left)
-                    copay_left -= pr
-                if pr:
-                    adjustments.append(Adjustment(group="PR", reason=pr_kind, amount_cents=pr))
-            paid = charge - sum(a.amount_cents for a in adjustments)
-            lines.append(
-                RemitLine(
-                    procedure_code=line.procedure_code,
-                    modifiers=line.modifiers,
-                    charge_cents=charge,
-                    paid_cents=paid,
-                    revenue_code=line.revenue_code,
-                    units=str(line.units),
-                    service_date=line.service_date,
-                    allowed_cents=allowed,
-                    adjustments=tuple(adjustments),
-                    remarks=remarks,
-                )
-            )
-        paid = sum(x.paid_cents for x in lines)
-        pr_total = sum(a.amount_cents for x in lines for a in x.adjustments if a.group == "PR")
-        person = claim.patient or claim.subscriber.person
-        return ClaimPayment(
-            patient_control_number=claim.patient_control_number,
-            status="4" if carc and not paid else "1",
-            charge_cents=claim.total_charge_cents,
-            paid_cents=paid,
-            patient_responsibility_cents=pr_total,
-            filing_indicator=claim.subscriber.claim_filing_indicator,
-            payer_claim_number=self._payer_claim_number(claim_id, attempt),
-            facility_type=claim.facility_type if claim.form.value == "837I" else "",
-            frequency_code=claim.frequency_code if claim.form.value == "837I" else "",
-            patient_last_name=person.last_name,
-            patient_first_name=person.first_name,
-            member_id=claim.subscriber.member_id,
-            statement_from=start,
-            statement_to=end,
-            lines=tuple(lines),
-        )
 
     def _remit(
         self,
@@ -467,7 +273,9 @@ class Simulator:
                 for q in req.queries:
                     if "NOELIG" in q.member_id:
                         continue
-                    results.append(self._eligibility_result(q, who))
+                    rules = _rules_on(payer.id, q.service_date)
+                    requires_auth = rules is not None and rules.prior_auth_required
+                    results.append(eligibility_result(q, who, requires_auth))
                 if not results:
                     continue
                 response = EligibilityResponse(
@@ -487,76 +295,6 @@ class Simulator:
                     days=who.eligibility_days,
                     episode_id=out.episode_id,
                 )
-
-    def _eligibility_result(self, q: EligibilityQuery, who: PayerPersonality) -> EligibilityResult:
-        member = q.member_id
-        base = EligibilityResult(
-            trace_number=q.trace_number,
-            member_id=member,
-            subscriber=q.subscriber,
-            dependent=q.dependent,
-        )
-        year = q.service_date.year
-        if not re.search(who.member_id_pattern, member):
-            return replace(base, rejections=(Rejection(reason="72", follow_up="C"),))
-        if "AMBIG" in member:
-            return replace(
-                base,
-                benefits=(
-                    Benefit(
-                        code="V", service_types=("30",), messages=("MORE THAN ONE MEMBER MATCHES",)
-                    ),
-                ),
-            )
-        if "INACT" in member or re.search(who.inactive_member_pattern, member):
-            return replace(
-                base,
-                plan_begin=date(year - 1, 1, 1),
-                plan_end=date(year - 1, 12, 31),
-                benefits=(Benefit(code="6", coverage_level="IND", service_types=("30",)),),
-            )
-        try:
-            requires_auth = load_ruleset(who.id, q.service_date).prior_auth_required
-        except DomainError:
-            requires_auth = False
-        benefits = [
-            Benefit(code="1", coverage_level="IND", service_types=("30",)),
-            Benefit(
-                code="1",
-                coverage_level="IND",
-                service_types=("MH",),
-                authorization_required="Y" if requires_auth else "N",
-                in_network="Y",
-            ),
-        ]
-        if who.coinsurance_percent:
-            benefits.append(
-                Benefit(
-                    code="A", service_types=("MH",), percent=f"{who.coinsurance_percent / 100:g}"
-                )
-            )
-        if who.deductible_cents:
-            benefits.append(
-                Benefit(
-                    code="C",
-                    coverage_level="IND",
-                    service_types=("30",),
-                    time_period="23",
-                    amount_cents=who.deductible_cents,
-                )
-            )
-        if who.copay_cents:
-            benefits.append(
-                Benefit(
-                    code="B", service_types=("MH",), time_period="27", amount_cents=who.copay_cents
-                )
-            )
-        return replace(
-            base,
-            plan_begin=date(year, 1, 1),
-            plan_end=date(year, 12, 31),
-            benefits=tuple(benefits),
-        )
 
     # 276 → 277 ------------------------------------------------------------------------
     def _status(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:
@@ -694,8 +432,13 @@ class Simulator:
         if "DENY50" not in claim.subscriber.member_id and rng.random() >= who.appeal_overturn_rate:
             return
         days = rng.randint(*who.appeal_days)
-        payment = self._adjudicate(
-            claim, payer, who, rng, sheet.claim_id, sheet.level, overturn=True
+        payment = adjudicate(
+            claim,
+            who,
+            _rules(payer.id, claim),
+            rng,
+            self._payer_claim_number(sheet.claim_id, 100 + sheet.level),
+            overturn=True,
         )
         yield _Answer(
             kind="835",
