@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.clearinghouse.activities import ClearinghouseActivities
 from activities.clearinghouse.simulator import Simulator
@@ -96,4 +96,12 @@ async def test_inbox_signals_targets_and_opens_a_task_per_unmatched_file(
         status = await inbox.query("status", result_type=InboxStatus)
         assert status.polls > 4  # the count carried over continue-as-new
         assert (await inbox.describe()).run_id != first_run
+
+        replayer = Replayer(
+            workflows=[ClearinghouseInboxWorkflow, HumanTaskWorkflow],
+            data_converter=ts_env.client.data_converter,
+        )
+        for run_id in (first_run, None):
+            handle = ts_env.client.get_workflow_handle(INBOX_WORKFLOW_ID, run_id=run_id)
+            await replayer.replay_workflow(await handle.fetch_history())
         await terminate_open(ts_env, task_queue)
