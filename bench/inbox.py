@@ -36,18 +36,10 @@ from models.db.migrate import upgrade
 from models.db.tables import User
 from models.db.users import hash_password
 from web import inbox, security
+from web.access import ALL_QUEUES
 from web.app import create_app
 
-QUEUES = (
-    "intake",
-    "eligibility",
-    "authorizations",
-    "claims",
-    "denials",
-    "payments",
-    "documentation",
-    "supervisor",
-)
+QUEUES = ALL_QUEUES  # the task catalogue's queues
 PAYERS = ("medicare", "medicaid_state", "aetna", "cigna", "bcbs", "uhc")
 BILLERS = [f"biller{i:02d}" for i in range(20)]
 EPISODES = 50_000

@@ -27,6 +27,10 @@ OPEN = ("open", "claimed")
 # Written as SQL literals, not bound parameters: SQLite (and PostgreSQL's generic plans)
 # use the partial indexes ``WHERE status IN ('open', 'claimed')`` only for a literal match.
 IS_OPEN = Task.status.in_([literal_column("'open'"), literal_column("'claimed'")])
+# On SQLite the list wraps the same term in likely(): the partial index still matches,
+# but the planner can no longer pick the (status, queue) index and sort every open task,
+# which it does without statistics (a fresh database) and took 0.4 s at 100,000 tasks.
+SQLITE_LIST_OPEN = func.likely(IS_OPEN)
 PAGE_SIZE = 50
 FAR_DATE = date(9999, 12, 31)
 
@@ -248,8 +252,9 @@ def list_page(
         .options(load_only(*ROW_COLUMNS))
         .outerjoin(Episode, Episode.id == Task.episode_id)
         .outerjoin(Patient, Patient.id == Episode.patient_id)
-        .where(IS_OPEN)
     )
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    stmt = stmt.where(SQLITE_LIST_OPEN if sqlite else IS_OPEN)
     stmt = _filtered(scope(stmt, username, roles, q.queue), q, username, now)
     after = decode_cursor(q.sort, q.after) if q.after else None
     if after is not None:

@@ -116,3 +116,13 @@ async def test_viewing_and_completing_a_task_writes_audit_rows_naming_the_patien
         ).all()
     assert ("biller", "view", f"P-{task_id}") in rows
     assert ("biller", "change", f"P-{task_id}") in rows
+
+
+async def test_claim_from_a_stale_list_row_shows_who_got_there_first(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    task_id = add_task(web_sessions, assignee="biller2")
+    row = await (await as_role("biller")).post(
+        f"/inbox/rows/{task_id}/claim", headers={"HX-Request": "true"}
+    )
+    assert "held by biller2" in row.text and "already claimed by biller2" in row.text

@@ -89,6 +89,21 @@
     if (again) { select(again); }
   });
 
+  // A refused or failed htmx request says so instead of silently doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    var flash = document.getElementById("flash");
+    if (!flash) { return; }
+    var status = event.detail.xhr.status;
+    var text = status === 403 ? "Not allowed, or the page has expired: reload it."
+      : status === 429 ? "Too many attempts: wait a moment."
+      : "The server could not do that (" + status + "). Try again.";
+    flash.textContent = "";
+    var p = document.createElement("p");
+    p.className = "flash error";
+    p.textContent = text;
+    flash.appendChild(p);
+  });
+
   // "select all" for the supervisor's bulk form.
   document.addEventListener("change", function (event) {
     var box = event.target;
