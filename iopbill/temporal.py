@@ -20,8 +20,10 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
+from activities.billing import EpisodeBillingActivities
 from activities.episodes import EpisodeActivities
 from activities.tasks import TaskActivities
+from iopbill.settings import Settings
 from workflows import search
 from workflows.episode import EpisodeWorkflow
 from workflows.human_task import HumanTaskWorkflow
@@ -29,14 +31,23 @@ from workflows.human_task import HumanTaskWorkflow
 WORKFLOWS: Sequence[type] = (EpisodeWorkflow, HumanTaskWorkflow)
 
 
-def activities_for(sessions: sessionmaker[Session]) -> list[Any]:
+def activities_for(sessions: sessionmaker[Session], settings: Settings | None = None) -> list[Any]:
+    """Every activity the worker runs."""
+    settings = settings or Settings()
     tasks, episodes = TaskActivities(sessions), EpisodeActivities(sessions)
+    billing = EpisodeBillingActivities(sessions, settings)
     return [
         tasks.open,
         tasks.record,
         episodes.intake_status,
         episodes.store_intake,
         episodes.set_stage,
+        billing.begin,
+        billing.record_eligibility,
+        billing.resolve_eligibility,
+        billing.record_authorization,
+        billing.capture_day,
+        billing.build_claims,
     ]
 
 
@@ -46,12 +57,13 @@ def build_worker(
     sessions: sessionmaker[Session],
     *,
     activities: Sequence[Any] | None = None,
+    extra_workflows: Sequence[type] = (),
     max_activity_threads: int = 32,
 ) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=list(WORKFLOWS),
+        workflows=[*WORKFLOWS, *extra_workflows],
         activities=list(activities if activities is not None else activities_for(sessions)),
         activity_executor=ThreadPoolExecutor(max_workers=max_activity_threads),
         max_concurrent_activities=max_activity_threads,

@@ -6,10 +6,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from workflows.clock import BusinessClock
+
 
 class Stage(StrEnum):
     INTAKE = "intake"
     ELIGIBILITY = "eligibility"
+    AUTHORIZATION = "authorization"
+    ACTIVE = "active"  # attending: documented days, billing cycles, concurrent reviews
+    CLOSING = "closing"  # discharged: waiting until every claim is resolved
     CLOSED = "closed"
 
 
@@ -19,6 +24,8 @@ class StartEpisodeInput:
     payer_id: str
     program: str = "psychiatric"
     day_seconds: float = 86400.0
+    history_limit: int = 8000  # continue as new past this many events, at a quiet point
+    state: EpisodeState | None = None  # carried across continue-as-new
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +52,10 @@ class EpisodeStatus:
     episode_id: str
     stage: Stage
     open_task_ids: list[str] = field(default_factory=list)
+    claims: dict[str, str] = field(default_factory=dict)
+    documented_days: int = 0
+    runs: int = 1
+    self_pay: bool = False
 
 
 # Signal names on ``episode:{id}``.
@@ -100,3 +111,141 @@ class EligibilityInquiryInput:
 class AuthRequestInput:
     episode_id: str
     now: str
+
+
+# -- billing activities of the episode (activities/billing.py) ------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BeginEpisodeInput:
+    episode_id: str
+    as_of: str  # ISO date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EpisodeFacts:
+    """What the rule set in force at admission says about this episode's clocks."""
+
+    payer_id: str
+    program: str
+    ruleset_version: str
+    admit_date: str
+    prior_auth_required: bool
+    prior_auth_days: int
+    concurrent_review_lead_days: int
+    documentation_window_days: int
+    eligibility_wait_days: int
+    cadence: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveEligibilityInput:
+    episode_id: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EligibilityResolution:
+    action: str  # confirmed_active | update_coverage | switch_payer | self_pay
+    payer_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAuthorizationInput:
+    episode_id: str
+    ruleset_version: str
+    status: str  # approved | partial | denied
+    number: str = ""
+    start: str | None = None
+    end: str | None = None
+    units: int = 0
+    source: str = "biller"  # biller | payer
+    extend: bool = False  # concurrent review: add units / move the end of the latest auth
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthorizationStatus:
+    approved: bool
+    number: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentDayInput:
+    """One documented IOP day, from the web form or the EHR JSON API.
+
+    ``day`` has the DAY.json shape of `iopbill rules preview`; ``note`` is clinical text
+    (encrypted in Temporal by the codec, stored in the app database).
+    """
+
+    day: dict[str, Any]
+    note: str = ""
+    signed_by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaptureDayInput:
+    episode_id: str
+    ruleset_version: str
+    as_of: str
+    document: DocumentDayInput
+
+
+@dataclass(frozen=True, kw_only=True)
+class DaySummary:
+    date: str
+    minutes: int
+    charges: list[str] = field(default_factory=list)  # "S9480 × 1 (reason…)"
+    held: list[str] = field(default_factory=list)
+    not_billed: list[str] = field(default_factory=list)
+    review_due: str | None = None  # earliest concurrent-review date of the episode's auths
+    run_out: str | None = None
+    units_remaining: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildClaimsInput:
+    episode_id: str
+    ruleset_version: str
+    as_of: str
+    discharge_date: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildClaimsResult:
+    claim_ids: list[str] = field(default_factory=list)
+    next_check: str | None = None  # business date when the open period closes
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAttendanceInput:
+    date: str
+    user: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DischargeInput:
+    date: str
+    user: str = ""
+
+
+@dataclass(kw_only=True)
+class EpisodeState:
+    """Everything the episode knows; carried whole across continue-as-new."""
+
+    stage: Stage = Stage.INTAKE
+    payer_id: str = ""
+    clock: BusinessClock | None = None
+    facts: EpisodeFacts | None = None
+    self_pay: bool = False
+    documented: dict[str, DaySummary] = field(default_factory=dict)  # ISO date → summary
+    documented_hash: dict[str, str] = field(default_factory=dict)
+    expected: dict[str, str] = field(default_factory=dict)  # attended ISO date → due ISO date
+    claims: dict[str, str] = field(default_factory=dict)  # claim id → open|remitted|resolved
+    discharge_date: str | None = None
+    next_billing_check: str | None = None
+    rebuild: bool = False  # a remittance arrived: sequential interim claims may go on
+    review_state: str = "none"  # none | open | denied (a denied extension is not re-asked)
+    review_handled_for: str | None = None  # business date the last review was settled
+    runs: int = 1

@@ -1,0 +1,386 @@
+"""Episode billing activities: every rule decision of the episode runs here and is
+recorded in history (rule set version, charges captured, holds, claims built)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.db import unit_of_work
+from activities.domain_json import from_json, to_json
+from iopbill.settings import Settings
+from models.db import billing as repo
+from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, Posting
+from models.db.tables import Episode, Patient
+from models.domain.authorizations import (
+    Authorization,
+    AuthorizedCharge,
+    apply_authorizations,
+    forecast,
+)
+from models.domain.charges import Charge, capture_day
+from models.domain.claims import ClaimContext, InterimState, billing_period, build_claims
+from models.domain.deadlines import Clock, compute_deadline
+from models.domain.ruleset_schema import Program, RuleSet
+from models.domain.rulesets import load_ruleset, load_ruleset_version
+from models.domain.serialization import day_from_dict
+from models.domain.values import DateSpan, DomainError
+from workflows.episode_types import (
+    AuthorizationStatus,
+    BeginEpisodeInput,
+    BuildClaimsInput,
+    BuildClaimsResult,
+    CaptureDayInput,
+    DaySummary,
+    EligibilityNotice,
+    EligibilityResolution,
+    EpisodeFacts,
+    RecordAuthorizationInput,
+    ResolveEligibilityInput,
+)
+
+DOCUMENTATION_WINDOW_DAYS = 2  # attended → documented by the end of the next business day
+ELIGIBILITY_WAIT_DAYS = 1  # no 271 within a day → a person checks
+
+
+class DayInvalid(ApplicationError):
+    pass
+
+
+def _episode(session: Session, episode_id: str) -> Episode:
+    row = session.get(Episode, episode_id)
+    if row is None:
+        raise ApplicationError(
+            f"episode {episode_id} not found", type="NotFound", non_retryable=True
+        )
+    return row
+
+
+def auth_codes(rules: RuleSet, program: Program) -> list[str]:
+    """The codes an authorization for this program covers: per diem plus component codes."""
+    comp = rules.component
+    codes = [rules.program(program).per_diem_code, *(b.code for b in comp.individual), comp.group]
+    return sorted({c for c in codes if c})
+
+
+class EpisodeBillingActivities:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    @activity.defn(name="episodes.begin")
+    def begin(self, inp: BeginEpisodeInput) -> EpisodeFacts:
+        with unit_of_work(self._sessions) as session:
+            episode = _episode(session, inp.episode_id)
+            admit = episode.admit_date or date.fromisoformat(inp.as_of)
+            if episode.admit_date is None:
+                episode.admit_date = admit
+            rules = load_ruleset(episode.payer_id, admit)
+            d = rules.deadlines
+            return EpisodeFacts(
+                payer_id=episode.payer_id,
+                program=episode.program,
+                ruleset_version=rules.version,
+                admit_date=admit.isoformat(),
+                prior_auth_required=rules.prior_auth_required,
+                prior_auth_days=d.prior_auth_standard_days,
+                concurrent_review_lead_days=d.concurrent_review_lead_days,
+                documentation_window_days=DOCUMENTATION_WINDOW_DAYS,
+                eligibility_wait_days=ELIGIBILITY_WAIT_DAYS,
+                cadence=rules.cadence.value,
+            )
+
+    @activity.defn(name="episodes.record_eligibility")
+    def record_eligibility(self, notice: EligibilityNotice) -> None:
+        with unit_of_work(self._sessions) as session:
+            repo.record_eligibility(
+                session,
+                notice.episode_id,
+                status=notice.status,
+                plan_start=date.fromisoformat(notice.plan_start) if notice.plan_start else None,
+                plan_end=date.fromisoformat(notice.plan_end) if notice.plan_end else None,
+            )
+
+    @activity.defn(name="episodes.resolve_eligibility")
+    def resolve_eligibility(self, inp: ResolveEligibilityInput) -> EligibilityResolution:
+        action = str(inp.data["action"])
+        with unit_of_work(self._sessions) as session:
+            episode = _episode(session, inp.episode_id)
+            cover = repo.ensure_coverage(session, inp.episode_id, episode.payer_id, "")
+            if inp.data.get("member_id"):
+                cover.member_id = str(inp.data["member_id"])
+                patient = session.get(Patient, episode.patient_id)
+                if patient is not None:
+                    patient.member_id = cover.member_id
+            if action == "switch_payer" and inp.data.get("payer_id"):
+                episode.payer_id = cover.payer_id = str(inp.data["payer_id"])
+            status = {"confirmed_active": "active", "self_pay": "self_pay"}.get(action, "unknown")
+            repo.record_eligibility(session, inp.episode_id, status=status)
+            return EligibilityResolution(action=action, payer_id=episode.payer_id)
+
+    @activity.defn(name="episodes.record_authorization")
+    def record_authorization(self, inp: RecordAuthorizationInput) -> AuthorizationStatus:
+        with unit_of_work(self._sessions) as session:
+            episode = _episode(session, inp.episode_id)
+            if inp.status == "denied":
+                return AuthorizationStatus(approved=False, message="the payer denied the request")
+            rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
+            existing = list(repo.authorizations(session, inp.episode_id))
+            if inp.extend and existing:
+                latest = existing[-1]
+                if inp.end:
+                    latest.end = max(latest.end, date.fromisoformat(inp.end))
+                latest.units += inp.units
+                latest.status = "approved"
+                session.flush()
+                self._release_held(session, episode, rules)
+                return AuthorizationStatus(
+                    approved=True, number=latest.number, message=f"{latest.number} extended"
+                )
+            if not (inp.number and inp.start and inp.end and inp.units):
+                raise ApplicationError(
+                    "an approved authorization needs its number, first and last day and units",
+                    type="AuthIncomplete",
+                    non_retryable=True,
+                )
+            row = repo.add_authorization(
+                session,
+                episode_id=inp.episode_id,
+                payer_id=episode.payer_id,
+                number=inp.number,
+                codes=auth_codes(rules, Program(episode.program)),
+                start=date.fromisoformat(inp.start),
+                end=date.fromisoformat(inp.end),
+                units=inp.units,
+                status=inp.status,
+                source=inp.source,
+            )
+            self._release_held(session, episode, rules)
+            return AuthorizationStatus(approved=True, number=row.number)
+
+    @activity.defn(name="episodes.capture_day")
+    def capture_day(self, inp: CaptureDayInput) -> DaySummary:
+        try:
+            day = day_from_dict(inp.document.day)
+        except DomainError as exc:
+            raise ApplicationError(
+                f"{exc.field}: {exc.reason}",
+                {exc.field: exc.reason},
+                type="DayInvalid",
+                non_retryable=True,
+            ) from None
+        with unit_of_work(self._sessions) as session:
+            episode = _episode(session, inp.episode_id)
+            rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
+            result = capture_day(day, rules)
+            repo.store_day(
+                session,
+                episode_id=inp.episode_id,
+                day=day.date,
+                program=day.program.value,
+                telehealth=day.telehealth.value,
+                services=list(inp.document.day.get("services", [])),
+                note=inp.document.note,
+                signed_by=inp.document.signed_by,
+                minutes=day.total_minutes,
+            )
+            for n, charge in enumerate(result.charges, start=1):
+                charge_id = f"{inp.episode_id}:{day.date.isoformat()}:{n}"
+                if session.get(ChargeRow, charge_id) is None:
+                    session.add(
+                        ChargeRow(
+                            id=charge_id,
+                            episode_id=inp.episode_id,
+                            payer_id=episode.payer_id,
+                            day=day.date,
+                            code=charge.code,
+                            modifiers=list(charge.modifiers),
+                            units=charge.units,
+                            revenue_code=charge.revenue_code,
+                            pos=charge.pos,
+                            charge_cents=charge.charge_cents,
+                            reason=charge.reason,
+                            detail=to_json(charge),
+                        )
+                    )
+            session.flush()
+            held = self._release_held(session, episode, rules)
+            review_due, run_out, remaining = self._forecast(
+                session, episode, rules, date.fromisoformat(inp.as_of)
+            )
+            return DaySummary(
+                date=day.date.isoformat(),
+                minutes=day.total_minutes,
+                charges=[c.reason for c in result.charges],
+                held=[f"{h.day}: {h.code} — {h.held_reason}" for h in held if h.day == day.date],
+                not_billed=[n.reason for n in result.not_billed],
+                review_due=review_due,
+                run_out=run_out,
+                units_remaining=remaining,
+            )
+
+    def _release_held(self, session: Session, episode: Episode, rules: RuleSet) -> list[ChargeRow]:
+        """Re-run the authorization ledger over every charge not yet on a claim."""
+        rows = [r for r in repo.charges(session, episode.id) if r.status in ("billable", "held")]
+        auths = [_auth(a) for a in repo.authorizations(session, episode.id)]
+        billed_units = _billed_units(session, episode.id)
+        auths = [
+            Authorization(
+                number=a.number,
+                codes=a.codes,
+                start=a.start,
+                end=a.end,
+                units_authorized=a.units_authorized,
+                units_used=billed_units.get(a.number, 0),
+            )
+            for a in auths
+        ]
+        by_id = {r.id: r for r in rows}
+        charges = {r.id: from_json(Charge, r.detail) for r in rows}
+        result = apply_authorizations(list(charges.values()), auths, rules)
+        index = {id(c): cid for cid, c in charges.items()}
+        held: list[ChargeRow] = []
+        for item in result.billable:
+            row = by_id[index[id(item.charge)]]
+            row.status, row.held_reason = "billable", ""
+            row.authorization_number = item.authorization_number
+        for hold in result.held:
+            row = by_id[index[id(hold.charge)]]
+            row.status, row.held_reason = "held", hold.reason
+            row.authorization_number = hold.authorization_number
+            held.append(row)
+        session.flush()
+        return held
+
+    def _forecast(
+        self, session: Session, episode: Episode, rules: RuleSet, as_of: date
+    ) -> tuple[str | None, str | None, int | None]:
+        """Update each authorization's forecast; return the earliest review (due, run-out, left)."""
+        best: tuple[str | None, str | None, int | None] = (None, None, None)
+        rows = list(repo.authorizations(session, episode.id))
+        charges = [
+            r for r in repo.charges(session, episode.id) if r.status in ("billable", "billed")
+        ]
+        for row in rows:
+            consumed = [(c.day, c.units) for c in charges if c.authorization_number == row.number]
+            fc = forecast(_auth(row), consumed, rules, as_of)
+            row.review_due, row.run_out = fc.review_due, fc.run_out
+            row.units_used = sum(u for _, u in consumed)
+            if best[0] is None or fc.review_due.isoformat() < best[0]:
+                best = (fc.review_due.isoformat(), fc.run_out.isoformat(), fc.units_remaining)
+        session.flush()
+        return best
+
+    @activity.defn(name="episodes.build_claims")
+    def build_claims(self, inp: BuildClaimsInput) -> BuildClaimsResult:
+        as_of = date.fromisoformat(inp.as_of)
+        discharge = date.fromisoformat(inp.discharge_date) if inp.discharge_date else None
+        with unit_of_work(self._sessions) as session:
+            episode = _episode(session, inp.episode_id)
+            rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
+            rows = list(repo.charges(session, inp.episode_id, status="billable"))
+            by_key = {(r.day, r.code, r.charge_cents, tuple(r.modifiers)): r for r in rows}
+            items = [
+                AuthorizedCharge(
+                    charge=from_json(Charge, r.detail), authorization_number=r.authorization_number
+                )
+                for r in rows
+            ]
+            context = self._context(session, episode, discharge)
+            build = build_claims(items, rules, context, as_of, _interim(session, inp.episode_id))
+            created: list[str] = []
+            for claim in build.claims:
+                if session.get(ClaimRow, claim.claim_id) is None:
+                    first = min(line.date_of_service for line in claim.lines)
+                    filing = compute_deadline(Clock.TIMELY_FILING, rules, first)
+                    session.add(
+                        ClaimRow(
+                            id=claim.claim_id,
+                            episode_id=inp.episode_id,
+                            payer_id=episode.payer_id,
+                            form=claim.claim_form.value,
+                            frequency=claim.frequency_code.value,
+                            period_start=claim.statement_from,
+                            period_end=claim.statement_to,
+                            total_cents=claim.total_cents,
+                            open_cents=claim.total_cents,
+                            status="draft",
+                            filing_deadline=filing.due,
+                            claim=claim.to_dict(),
+                        )
+                    )
+                for line in claim.lines:
+                    key = (
+                        line.date_of_service,
+                        line.code,
+                        line.charge_cents,
+                        tuple(line.modifiers),
+                    )
+                    if key in by_key:
+                        by_key[key].status, by_key[key].claim_id = "billed", claim.claim_id
+                created.append(claim.claim_id)
+            session.flush()
+            next_check: str | None = None
+            if discharge is None:
+                period = billing_period(
+                    as_of, rules.cadence, DateSpan(start=episode.admit_date or as_of, end=as_of)
+                )
+                if rules.cadence.value != "episode":
+                    next_check = date.fromordinal(period.end.toordinal() + 1).isoformat()
+            return BuildClaimsResult(claim_ids=created, next_check=next_check, reason=build.reason)
+
+    def _context(self, session: Session, episode: Episode, discharge: date | None) -> ClaimContext:
+        patient = session.get(Patient, episode.patient_id)
+        cover = repo.coverage(session, episode.id)
+        s = self._settings
+        return ClaimContext(
+            episode_id=episode.id,
+            payer_id=episode.payer_id,
+            billing_npi=s.billing_npi,
+            billing_taxonomy=s.billing_taxonomy,
+            billing_tax_id=s.billing_tax_id,
+            subscriber_id=(cover.member_id if cover else "")
+            or (patient.member_id if patient else ""),
+            subscriber_first_name=patient.first_name if patient else "",
+            subscriber_last_name=patient.last_name if patient else "",
+            subscriber_birth_date=patient.birth_date if patient else None,
+            patient_account=episode.id,
+            diagnosis_codes=tuple(episode.intake.get("diagnosis_codes", ())),
+            admission_date=episode.admit_date,
+            discharge_date=discharge,
+        )
+
+
+def _auth(row: AuthorizationRow) -> Authorization:
+    return Authorization(
+        number=row.number,
+        codes=tuple(row.codes),
+        start=row.start,
+        end=row.end,
+        units_authorized=row.units,
+    )
+
+
+def _billed_units(session: Session, episode_id: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for row in repo.charges(session, episode_id, status="billed"):
+        out[row.authorization_number] = out.get(row.authorization_number, 0) + row.units
+    return out
+
+
+def _interim(session: Session, episode_id: str) -> InterimState:
+    sent: Sequence[ClaimRow] = [
+        c
+        for c in repo.claims(session, episode_id)
+        if c.claim.get("interim_sequence", 0) > 0 and c.frequency in ("1", "2", "3", "4")
+    ]
+    if not sent:
+        return InterimState()
+    last = max(sent, key=lambda c: c.claim.get("interim_sequence", 0))
+    remitted = session.scalar(select(Posting.id).where(Posting.claim_id == last.id).limit(1))
+    return InterimState(claims_sent=len(sent), last_remitted=remitted is not None)

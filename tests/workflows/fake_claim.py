@@ -1,0 +1,25 @@
+"""A stand-in ClaimWorkflow for episode tests: reports remitted, then resolved."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.claim_types import StartClaimInput
+    from workflows.episode_types import SIGNAL_CLAIM_REMITTED, SIGNAL_CLAIM_RESOLVED, ClaimSettled
+    from workflows.ids import episode_workflow_id
+
+
+@workflow.defn(name="Claim")
+class FakeClaimWorkflow:
+    @workflow.run
+    async def run(self, inp: StartClaimInput) -> str:
+        parent = workflow.get_external_workflow_handle(episode_workflow_id(inp.episode_id))
+        await parent.signal(
+            SIGNAL_CLAIM_REMITTED, ClaimSettled(claim_id=inp.claim_id, resolved=False)
+        )
+        await parent.signal(
+            SIGNAL_CLAIM_RESOLVED,
+            ClaimSettled(claim_id=inp.claim_id, resolved=True, outcome="paid"),
+        )
+        return inp.claim_id

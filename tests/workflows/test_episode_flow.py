@@ -1,0 +1,327 @@
+"""EpisodeWorkflow beyond intake, on the time-skipping server, with a fake clearinghouse
+and a stand-in ClaimWorkflow: eligibility, authorization, documented days, charges held
+outside the authorization, concurrent review, billing cycles, discharge and close."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from iopbill.temporal import activities_for, build_worker
+from models.db import episodes as episode_repo
+from models.db import tasks as task_repo
+from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, DocumentedDay
+from models.db.tables import Episode
+from tests.workflows.fake_claim import FakeClaimWorkflow
+from tests.workflows.fake_clearinghouse import FAKES, SENT
+from tests.workflows.helpers import eventually, remember, terminate_open
+from web.gateway import TaskGateway, explain_closed_row
+from workflows.episode import EpisodeWorkflow
+from workflows.episode_types import (
+    SIGNAL_AUTH_DECISION,
+    SIGNAL_ELIGIBILITY,
+    AuthDecisionNotice,
+    DaySummary,
+    DischargeInput,
+    DocumentDayInput,
+    EligibilityNotice,
+    RecordAttendanceInput,
+    Stage,
+    StartEpisodeInput,
+)
+from workflows.ids import episode_workflow_id
+
+pytestmark = pytest.mark.temporal
+DAY = 86400
+
+
+@pytest.fixture
+async def worker(
+    ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
+) -> AsyncIterator[Worker]:
+    acts = [*activities_for(sqlite_sessions), *FAKES]
+    async with build_worker(
+        ts_env.client,
+        task_queue,
+        sqlite_sessions,
+        activities=acts,
+        extra_workflows=[FakeClaimWorkflow],
+    ) as w:
+        yield w
+        await terminate_open(ts_env, task_queue)
+
+
+async def today(env: WorkflowEnvironment) -> date:
+    return (await env.get_current_time()).date()
+
+
+def register(sessions: sessionmaker[Session], payer: str, admit: date, member: str = "M-77") -> str:
+    episode_id = f"E-{uuid.uuid4().hex[:8]}"
+    with sessions() as s, s.begin():
+        episode_repo.create_patient(
+            s,
+            patient_id=f"P-{episode_id}",
+            first_name="Jo",
+            last_name="Doe",
+            birth_date=date(1985, 5, 5),
+            member_id=member,
+        )
+        episode_repo.create_episode(
+            s,
+            episode_id=episode_id,
+            patient_id=f"P-{episode_id}",
+            payer_id=payer,
+            program="psychiatric",
+            admit_date=admit,
+        )
+        episode_repo.store_intake(s, episode_id, {"diagnosis_codes": "F33.1"})
+    return episode_id
+
+
+def stage(sessions: sessionmaker[Session], episode_id: str) -> str | None:
+    with sessions() as s:
+        row = s.get(Episode, episode_id)
+        return row.stage if row else None
+
+
+def day(d: date, minutes: int = 190) -> DocumentDayInput:
+    return DocumentDayInput(
+        day={
+            "date": d.isoformat(),
+            "program": "psychiatric",
+            "telehealth": "none",
+            "services": [
+                {"kind": "group", "minutes": minutes - 50},
+                {"kind": "individual", "minutes": 50},
+            ],
+        },
+        note="Group and individual therapy; engaged.",
+        signed_by="clin1",
+    )
+
+
+async def start(
+    env: WorkflowEnvironment, queue: str, episode_id: str, payer: str
+) -> WorkflowHandle[EpisodeWorkflow, object]:
+    remember(queue, episode_workflow_id(episode_id))
+    return await env.client.start_workflow(
+        EpisodeWorkflow.run,
+        StartEpisodeInput(episode_id=episode_id, payer_id=payer),
+        id=episode_workflow_id(episode_id),
+        task_queue=queue,
+    )
+
+
+def gateway(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> TaskGateway:
+    def explain(task_id: str) -> tuple[str, str]:
+        with sessions() as s:
+            r = task_repo.get(s, task_id)
+            return explain_closed_row(
+                r and r.status, r and r.completed_by, r and r.withdrawn_reason
+            )
+
+    return TaskGateway(env.client, explain)
+
+
+async def test_authorized_episode_documents_days_bills_weekly_and_closes_when_claims_resolve(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "medicaid_state", t0)
+    handle = await start(ts_env, task_queue, episode_id, "medicaid_state")
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+    await eventually(lambda: ("270", episode_id) in SENT)
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+    await handle.signal(
+        SIGNAL_AUTH_DECISION,
+        AuthDecisionNotice(
+            episode_id=episode_id,
+            status="approved",
+            number="AUTH-1",
+            start=t0.isoformat(),
+            end=(t0 + timedelta(days=60)).isoformat(),
+            units=30,
+        ),
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+
+    first: DaySummary = await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
+    assert first.minutes == 190 and first.held == []
+    assert any("S9480" in c for c in first.charges)
+    again = await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
+    assert again == first  # the same day twice: the first answer, no second charge
+    with pytest.raises(WorkflowUpdateFailedError):  # a different record for the same day
+        await handle.execute_update(EpisodeWorkflow.document_day, day(t0, minutes=200))
+    with pytest.raises(WorkflowUpdateFailedError):  # tomorrow is not documentable today
+        await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=1)))
+    for n in (1, 2):
+        await ts_env.sleep(DAY)
+        await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
+    with sqlite_sessions() as s:
+        charges = s.scalars(select(ChargeRow).where(ChargeRow.episode_id == episode_id)).all()
+        assert len(charges) == 3 and {c.status for c in charges} == {"billable"}
+        assert {c.authorization_number for c in charges} == {"AUTH-1"}
+        assert s.scalar(select(DocumentedDay.note).where(DocumentedDay.episode_id == episode_id))
+
+    await ts_env.sleep(8 * DAY)  # the week closes: a claim is built and its workflow started
+    claim_rows = await eventually(lambda: claims_of(sqlite_sessions, episode_id))
+    assert claim_rows[0].total_cents == sum(c.charge_cents for c in charges)
+    status = await handle.query(EpisodeWorkflow.status)
+    assert status.stage is Stage.ACTIVE
+
+    discharge_day = (await today(ts_env)).isoformat()
+    await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=discharge_day))
+    result = await handle.result()
+    assert result.stage is Stage.CLOSED
+    assert set(result.claims.values()) == {"resolved"}
+    assert stage(sqlite_sessions, episode_id) == "closed"
+
+
+def claims_of(sessions: sessionmaker[Session], episode_id: str) -> list[ClaimRow]:
+    with sessions() as s:
+        return list(s.scalars(select(ClaimRow).where(ClaimRow.episode_id == episode_id)))
+
+
+async def test_days_beyond_the_authorization_are_held_and_a_review_opens_before_it_runs_out(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+    await handle.signal(
+        SIGNAL_AUTH_DECISION,
+        AuthDecisionNotice(
+            episode_id=episode_id,
+            status="partial",
+            number="PA-9",
+            start=t0.isoformat(),
+            end=(t0 + timedelta(days=30)).isoformat(),
+            units=3,
+        ),
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    summaries = []
+    for n in range(4):
+        summaries.append(
+            await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
+        )
+        await ts_env.sleep(DAY)
+    assert summaries[3].held and "PA-9" in summaries[3].held[0]
+    review = await eventually(lambda: open_task(sqlite_sessions, episode_id, "concurrent_review"))
+    assert "unit" in review.reason
+    gw = gateway(ts_env, sqlite_sessions)
+    assert (await gw.claim(review.id, "bea")).ok
+    done = await gw.complete(
+        review.id,
+        "bea",
+        {"status": "approved", "units": "10", "end": (t0 + timedelta(days=45)).isoformat()},
+    )
+    assert done.ok, done.message
+    await eventually(lambda: not held_charges(sqlite_sessions, episode_id), timeout=10)
+    with sqlite_sessions() as s:
+        auth = s.scalar(select(AuthorizationRow).where(AuthorizationRow.episode_id == episode_id))
+        assert auth is not None and auth.units == 13
+
+
+def open_task(sessions: sessionmaker[Session], episode_id: str, kind: str) -> object:
+    from models.db.tables import Task
+
+    with sessions() as s:
+        return s.scalar(
+            select(Task).where(
+                Task.episode_id == episode_id,
+                Task.kind == kind,
+                Task.status.in_(["open", "claimed"]),
+            )
+        )
+
+
+def held_charges(sessions: sessionmaker[Session], episode_id: str) -> list[ChargeRow]:
+    with sessions() as s:
+        return list(
+            s.scalars(
+                select(ChargeRow).where(
+                    ChargeRow.episode_id == episode_id, ChargeRow.status == "held"
+                )
+            )
+        )
+
+
+async def test_attended_day_without_documentation_opens_a_task_that_documenting_withdraws(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "medicare", t0)
+    handle = await start(ts_env, task_queue, episode_id, "medicare")
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")  # no PA for Medicare
+    await handle.execute_update(
+        EpisodeWorkflow.record_attendance, RecordAttendanceInput(date=t0.isoformat())
+    )
+    await ts_env.sleep(DAY)
+    assert open_task(sqlite_sessions, episode_id, "missing_documentation") is None
+    await ts_env.sleep(DAY + 60)
+    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "missing_documentation"))
+    await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
+    withdrawn = await eventually(
+        lambda: (r := task_repo_get(sqlite_sessions, task.id)) and r.status == "withdrawn" and r  # type: ignore[attr-defined]
+    )
+    assert "documented" in (withdrawn.withdrawn_reason or "")
+
+
+async def test_inactive_coverage_opens_a_resolution_task_and_self_pay_skips_billing(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_gamma", t0)
+    handle = await start(ts_env, task_queue, episode_id, "commercial_gamma")
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY,
+        EligibilityNotice(
+            episode_id=episode_id, status="inactive", message="coverage terminated 2026-01-31"
+        ),
+    )
+    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "resolve_eligibility"))
+    assert "inactive" in task.reason  # type: ignore[attr-defined]
+    gw = gateway(ts_env, sqlite_sessions)
+    await gw.claim(task.id, "eli")  # type: ignore[attr-defined]
+    assert (await gw.complete(task.id, "eli", {"action": "self_pay"})).ok  # type: ignore[attr-defined]
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    assert (await handle.query(EpisodeWorkflow.status)).self_pay
+
+
+def task_repo_get(sessions: sessionmaker[Session], task_id: str) -> object:
+    with sessions() as s:
+        return task_repo.get(s, task_id)
