@@ -6,15 +6,39 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.db import claims as claim_repo
 from models.db import episodes as episode_repo
+from models.db.billing_tables import (
+    AuthorizationRow,
+    ChargeRow,
+    ClaimEvent,
+    ClaimRow,
+    Denial,
+    Posting,
+    X12File,
+)
 from models.db import tasks as task_repo
 from models.db.tables import Episode, EpisodeEvent, Patient, Task, TaskHistory
 from models.forms import FieldType
 from models.task_catalog import FormSchema, get_schema
 from web.access import queues_for, sees_all_queues
 from web.security import CurrentUser
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimView:
+    """Everything the biller needs about the claim a task is about (read model only)."""
+
+    claim: ClaimRow
+    lines: list[ChargeRow]
+    findings: list[dict[str, Any]]
+    denials: list[Denial]
+    postings: list[Posting]
+    events: list[ClaimEvent]
+    files: list[X12File]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +50,17 @@ class TaskView:
     history: list[TaskHistory]
     schema: FormSchema | None
     values: dict[str, str] = field(default_factory=dict)
+    claim: ClaimView | None = None
+    authorizations: list[AuthorizationRow] = field(default_factory=list)
+
+    def field_findings(self) -> dict[str, list[dict[str, Any]]]:
+        """Scrubber findings keyed by the form field they name (shown next to it)."""
+        names = {f.name for f in self.schema.fields} if self.schema else set()
+        out: dict[str, list[dict[str, Any]]] = {}
+        for finding in self.claim.findings if self.claim else []:
+            if str(finding.get("field", "")) in names:
+                out.setdefault(str(finding["field"]), []).append(finding)
+        return out
 
 
 def may_see(user: CurrentUser, task: Task) -> bool:
@@ -51,6 +86,32 @@ def load(session: Session, task: Task, values: Mapping[str, str] | None = None) 
         history=list(task_repo.history(session, task.id)),
         schema=schema,
         values=dict(values) if values is not None else prefill(schema, patient),
+        claim=load_claim(session, task.claim_id) if task.claim_id else None,
+        authorizations=claim_repo.authorizations_for(session, episode.id) if episode else [],
+    )
+
+
+def load_claim(session: Session, claim_id: str) -> ClaimView | None:
+    claim = claim_repo.get(session, claim_id)
+    if claim is None:
+        return None
+    lines = session.scalars(
+        select(ChargeRow).where(ChargeRow.claim_id == claim_id).order_by(ChargeRow.day)
+    ).all()
+    files = session.scalars(
+        select(X12File)
+        .where(X12File.episode_id == claim.episode_id)
+        .order_by(X12File.id.desc())
+        .limit(200)
+    ).all()
+    return ClaimView(
+        claim=claim,
+        lines=list(lines),
+        findings=[f for f in claim.findings if isinstance(f, dict)],
+        denials=claim_repo.denials_for(session, claim_id),
+        postings=claim_repo.postings_for(session, claim_id),
+        events=claim_repo.timeline(session, claim_id),
+        files=[f for f in files if claim_id in (f.claim_ids or [])],
     )
 
 
