@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.db import claims as claim_repo
 from models.db import episodes as episode_repo
+from models.db import tasks as task_repo
 from models.db.billing_tables import (
     AuthorizationRow,
     ChargeRow,
@@ -20,7 +21,6 @@ from models.db.billing_tables import (
     Posting,
     X12File,
 )
-from models.db import tasks as task_repo
 from models.db.tables import Episode, EpisodeEvent, Patient, Task, TaskHistory
 from models.forms import FieldType
 from models.task_catalog import FormSchema, get_schema
