@@ -325,3 +325,45 @@ async def test_inactive_coverage_opens_a_resolution_task_and_self_pay_skips_bill
 def task_repo_get(sessions: sessionmaker[Session], task_id: str) -> object:
     with sessions() as s:
         return task_repo.get(s, task_id)
+
+
+async def test_a_sixty_day_episode_continues_as_new_without_losing_state(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_gamma", t0)
+    remember(task_queue, episode_workflow_id(episode_id))
+    handle = await ts_env.client.start_workflow(
+        EpisodeWorkflow.run,
+        StartEpisodeInput(episode_id=episode_id, payer_id="commercial_gamma", history_limit=250),
+        id=episode_workflow_id(episode_id),
+        task_queue=task_queue,
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    first_run = (await handle.describe()).run_id
+    for n in range(60):
+        summary = await handle.execute_update(
+            EpisodeWorkflow.document_day, day(t0 + timedelta(days=n))
+        )
+        assert summary.date == (t0 + timedelta(days=n)).isoformat()
+        await ts_env.sleep(DAY)
+    status = await handle.query(EpisodeWorkflow.status)
+    assert status.runs > 1 and status.documented_days == 60
+    assert (await handle.describe()).run_id != first_run
+    # A day documented before the continue-as-new still answers with its first summary.
+    again = await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
+    assert again.date == t0.isoformat()
+    await handle.execute_update(
+        EpisodeWorkflow.discharge, DischargeInput(date=(t0 + timedelta(days=59)).isoformat())
+    )
+    result = await handle.result()
+    assert result.stage is Stage.CLOSED and result.documented_days == 60
+    claims = claims_of(sqlite_sessions, episode_id)
+    assert len(claims) == 1 and len(claims[0].claim["lines"]) == 60
