@@ -1,28 +1,44 @@
 """`iopbill seed-demo`: a believable IOP program to click through.
 
-Loads users (one per role), patients across the shipped payers and their episodes,
-then starts each episode's workflow. Runs only on an empty database unless forced;
-every id is deterministic, so a second run changes nothing.
+Users (one or two per role), 36 patients across the shipped payers, and their episodes
+started at once. Member ids carry the simulator's scenario markers (see
+docs/workflows.md), so within minutes of a short demo day every queue has work:
+incomplete intakes, inactive coverage, a denied authorization, claims rejected by a
+277CA, claims never acknowledged or never paid, CO-50 denials that go to appeal, paid
+claims with coinsurance. Episodes admitted in the past get their past days documented
+through the same Update the web form uses, so claims for closed weeks go out at once.
+Runs only on an empty database unless forced; every id is deterministic.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from temporalio.client import Client, WorkflowUpdateStage
 
 from iopbill.client import connect
-from iopbill.dev import DEMO_LOGINS
 from iopbill.settings import Settings
 from models.db import episodes as episode_repo
 from models.db import users as user_repo
 from models.db.engine import make_engine, make_sessionmaker
 from models.db.tables import User
-from workflows.episode_types import StartEpisodeInput
+from workflows.episode import EpisodeWorkflow
+from workflows.episode_types import DocumentDayInput, StartEpisodeInput
+from workflows.ids import episode_workflow_id
 from workflows.starters import start_episode
 
 DEMO_PASSWORD = "demo-pass-1"
+DEMO_LOGINS = (
+    ("biller1", "biller"),
+    ("biller2", "biller"),
+    ("intake1", "intake"),
+    ("clinician1", "clinician"),
+    ("super1", "supervisor"),
+    ("admin1", "admin"),
+)
 FIRST = [
     "Avery",
     "Jordan",
@@ -42,8 +58,6 @@ FIRST = [
     "Finley",
     "Hayden",
     "Jamie",
-    "Kendall",
-    "Logan",
 ]
 LAST = [
     "Alder",
@@ -64,7 +78,58 @@ LAST = [
     "Pemberton",
 ]
 PAYERS = ["medicare", "medicaid_state", "commercial_alpha", "commercial_beta", "commercial_gamma"]
-PATIENTS = 32
+DIAGNOSES = ["F33.1", "F32.2", "F41.1", "F43.10", "F10.20", "F11.20", "F31.81", "F60.3"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    marker: str  # simulator marker in the member id ("" = the payer's usual mix)
+    intake_complete: bool = True
+    past_days: int = 8  # documented days before today
+
+
+# One row per patient, cycling over the payers: what each one shows in the demo.
+SCENARIOS = [
+    Scenario(""),
+    Scenario(""),
+    Scenario("", intake_complete=False, past_days=0),
+    Scenario("PRCOINS"),
+    Scenario("DENY50"),
+    Scenario("REJ277"),
+    Scenario("NOACK"),
+    Scenario("NOPAY"),
+    Scenario("INACT", past_days=0),
+    Scenario("AMBIG", past_days=0),
+    Scenario("AUTHPART", past_days=12),
+    Scenario("AUTHDENY", past_days=3),
+    Scenario(""),
+    Scenario("", intake_complete=False, past_days=0),
+    Scenario("DENY50"),
+    Scenario(""),
+    Scenario("PRCOINS"),
+    Scenario("NOELIG", past_days=0),
+]
+PATIENTS = 36
+
+
+def demo_day(day: date, rng: random.Random, program: str) -> DocumentDayInput:
+    group = rng.choice([120, 135, 150])
+    individual = rng.choice([0, 30, 45, 55])
+    services = [{"kind": "group", "minutes": group}]
+    if individual:
+        services.append({"kind": "individual", "minutes": individual})
+    if rng.random() < 0.2:
+        services.append({"kind": "family_with_patient", "minutes": 50})
+    return DocumentDayInput(
+        day={
+            "date": day.isoformat(),
+            "program": program,
+            "telehealth": "none",
+            "services": services,
+        },
+        note="Attended group and individual therapy; engaged; safety plan reviewed.",
+        signed_by="clinician1",
+    )
 
 
 async def seed(settings: Settings, *, force: bool) -> str:
@@ -74,7 +139,8 @@ async def seed(settings: Settings, *, force: bool) -> str:
     if users and not force:
         return "demo data: database already has users, nothing loaded"
     rng = random.Random(2026)
-    starts: list[StartEpisodeInput] = []
+    today = date.today()
+    plans: list[tuple[StartEpisodeInput, Scenario, date]] = []
     with sessions() as session, session.begin():
         for username, role in DEMO_LOGINS:
             if user_repo.get_by_username(session, username) is None:
@@ -86,38 +152,75 @@ async def seed(settings: Settings, *, force: bool) -> str:
                     display_name=username.rstrip("0123456789").title() + " " + username[-1],
                 )
         for n in range(1, PATIENTS + 1):
+            scenario = SCENARIOS[(n - 1) % len(SCENARIOS)]
+            payer = PAYERS[(n - 1) % len(PAYERS)]
+            program = "substance_use" if n % 4 == 0 else "psychiatric"
             patient_id, episode_id = f"P{n:04d}", f"E{n:04d}"
-            incomplete = n % 3 == 0  # every third intake arrives incomplete → a task
+            member = f"M{rng.randrange(10**6):06d}" + (
+                f"-{scenario.marker}" if scenario.marker else ""
+            )
+            admit = today - timedelta(days=scenario.past_days + rng.randrange(0, 3))
             episode_repo.create_patient(
                 session,
                 patient_id=patient_id,
                 first_name=rng.choice(FIRST),
-                last_name="" if incomplete else rng.choice(LAST),
-                birth_date=None
-                if incomplete
-                else date(1960, 1, 1) + timedelta(days=rng.randrange(18000)),
+                last_name=rng.choice(LAST) if scenario.intake_complete else "",
+                birth_date=date(1958, 1, 1) + timedelta(days=rng.randrange(20000)),
                 gender=rng.choice("FMU"),
-                member_id="" if incomplete else f"M{rng.randrange(10**8):08d}",
+                member_id=member,
             )
-            payer = PAYERS[n % len(PAYERS)]
-            program = "substance_use" if n % 4 == 0 else "psychiatric"
             episode_repo.create_episode(
                 session,
                 episode_id=episode_id,
                 patient_id=patient_id,
                 payer_id=payer,
                 program=program,
-                admit_date=date.today() - timedelta(days=rng.randrange(1, 40)),
+                admit_date=admit,
             )
-            starts.append(
-                StartEpisodeInput(
-                    episode_id=episode_id,
-                    payer_id=payer,
-                    program=program,
-                    day_seconds=settings.day_seconds,
+            if scenario.intake_complete:
+                codes = [rng.choice(DIAGNOSES[4:] if program == "substance_use" else DIAGNOSES[:4])]
+                episode_repo.store_intake(
+                    session, episode_id, {"diagnosis_codes": ", ".join(codes)}
+                )
+            plans.append(
+                (
+                    StartEpisodeInput(
+                        episode_id=episode_id,
+                        payer_id=payer,
+                        program=program,
+                        day_seconds=settings.day_seconds,
+                    ),
+                    scenario,
+                    admit,
                 )
             )
     client = await connect(settings)
-    for inp in starts:
+    documented = 0
+    for inp, scenario, admit in plans:
         await start_episode(client, settings.task_queue, inp)
-    return f"demo data: {len(DEMO_LOGINS)} users, {len(starts)} patients and episodes started"
+        if scenario.intake_complete and scenario.past_days:
+            documented += await _document_past_days(client, inp, admit, today, rng)
+    return (
+        f"demo data: {len(DEMO_LOGINS)} users, {len(plans)} patients and episodes started, "
+        f"{documented} past days documented"
+    )
+
+
+async def _document_past_days(
+    client: Client, inp: StartEpisodeInput, admit: date, today: date, rng: random.Random
+) -> int:
+    """Send past days as the web form would: accepted now, captured once the episode is ready."""
+    handle = client.get_workflow_handle(episode_workflow_id(inp.episode_id))
+    sent = 0
+    day = admit
+    while day < today:
+        if day.weekday() < 5:  # programs meet on weekdays
+            await handle.start_update(
+                EpisodeWorkflow.document_day,
+                demo_day(day, rng, inp.program),
+                id=f"seed:{inp.episode_id}:{day.isoformat()}",
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            )
+            sent += 1
+        day += timedelta(days=1)
+    return sent

@@ -15,18 +15,10 @@ import subprocess
 import sys
 import time
 
+from iopbill import demo
 from iopbill.settings import DEV_PHI_KEY, ROOT, Settings
 from iopbill.temporal import dev_server_args, temporal_cli_path
 from models.db.migrate import upgrade
-
-DEMO_LOGINS = (
-    ("biller1", "biller"),
-    ("biller2", "biller"),
-    ("intake1", "intake"),
-    ("clinician1", "clinician"),
-    ("super1", "supervisor"),
-    ("admin1", "admin"),
-)
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -95,9 +87,7 @@ def run_dev(settings: Settings, *, load_demo: bool = True) -> int:
         procs.append(("web", subprocess.Popen([*me, "web"], env=env, start_new_session=True)))
         _wait_port(settings.web_host, settings.web_port, procs[-1][1], "the web app", 60)
         if load_demo:
-            from iopbill.demo import seed
-
-            print(asyncio.run(seed(settings, force=False)))
+            print(asyncio.run(demo.seed(settings, force=False)))
         _banner(settings)
         while True:
             for name, proc in procs:
@@ -125,7 +115,7 @@ def _banner(settings: Settings) -> None:
                 f"  database     {settings.database_url}",
                 f"  day length   {settings.day_seconds:g} s",
                 "demo logins (password demo-pass-1):",
-                *(f"  {user:<11} {role}" for user, role in DEMO_LOGINS),
+                *(f"  {user:<11} {role}" for user, role in demo.DEMO_LOGINS),
                 "Ctrl-C stops everything; run again to resume.",
             ]
         ),
