@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from models.db import tasks as task_repo
-from tests.e2e.conftest import Site, logged_in, shoot
+from tests.e2e.conftest import DAY, Site, logged_in, shoot
 
 SELECTED = re.compile(r"\bselected\b")
 pytestmark = [pytest.mark.browser, pytest.mark.temporal, pytest.mark.slow]
@@ -149,3 +149,14 @@ async def test_dashboard_figure_drills_down_to_its_list_and_reassigns(
     with site.sessions() as s:
         row = task_repo.get(s, stuck)
         assert row is not None and row.assignee == "bea"
+
+
+async def test_an_escalation_shows_up_live_in_an_open_inbox(browser: Browser, site: Site) -> None:
+    task_id = await site.open_task(priority=3)
+    bea = await logged_in(browser, site, "bea")
+    row = bea.locator(f'tr[data-task="{task_id}"]')
+    await expect(row).to_be_visible()
+    await expect(row).not_to_contain_text("escalated")
+    await site.env.sleep(DAY + 60)  # the SLA passes on the time-skipping server
+    await expect(row).to_contain_text("escalated 1", timeout=15_000)
+    await expect(row).to_contain_text("overdue")
