@@ -4,6 +4,7 @@ recorded in history (rule set version, charges captured, holds, claims built).""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from models.domain.authorizations import (
     apply_authorizations,
     forecast,
 )
-from models.domain.charges import Charge, capture_day
+from models.domain.charges import Charge, DocumentedDay, capture_day
 from models.domain.claims import ClaimContext, InterimState, billing_period, build_claims
 from models.domain.deadlines import Clock, compute_deadline
 from models.domain.ruleset_schema import Program, RuleSet
@@ -165,15 +166,7 @@ class EpisodeBillingActivities:
 
     @activity.defn(name="episodes.capture_day")
     def capture_day(self, inp: CaptureDayInput) -> DaySummary:
-        try:
-            day = day_from_dict(inp.document.day)
-        except DomainError as exc:
-            raise ApplicationError(
-                f"{exc.field}: {exc.reason}",
-                {exc.field: exc.reason},
-                type="DayInvalid",
-                non_retryable=True,
-            ) from None
+        day = _parse_day(inp.document.day)
         with unit_of_work(self._sessions) as session:
             episode = _episode(session, inp.episode_id)
             rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
@@ -222,6 +215,28 @@ class EpisodeBillingActivities:
                 review_due=review_due,
                 run_out=run_out,
                 units_remaining=remaining,
+            )
+
+    @activity.defn(name="episodes.preview_day")
+    def preview_day(self, inp: CaptureDayInput) -> DaySummary:
+        """The charges a day would produce and which would be held; writes nothing."""
+        day = _parse_day(inp.document.day)
+        with self._sessions() as session:
+            episode = _episode(session, inp.episode_id)
+            rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
+            result = capture_day(day, rules)
+            auths = [_auth(a) for a in repo.authorizations(session, episode.id)]
+            used = _billed_units(session, episode.id)
+            for row in repo.charges(session, episode.id, status="billable"):
+                used[row.authorization_number] = used.get(row.authorization_number, 0) + row.units
+            auths = [replace(a, units_used=used.get(a.number, 0)) for a in auths]
+            ledger = apply_authorizations(result.charges, auths, rules)
+            return DaySummary(
+                date=day.date.isoformat(),
+                minutes=day.total_minutes,
+                charges=[a.charge.reason for a in ledger.billable],
+                held=[f"{h.charge.code} — {h.reason}" for h in ledger.held],
+                not_billed=[n.reason for n in result.not_billed],
             )
 
     def _release_held(self, session: Session, episode: Episode, rules: RuleSet) -> list[ChargeRow]:
@@ -354,6 +369,18 @@ class EpisodeBillingActivities:
             admission_date=episode.admit_date,
             discharge_date=discharge,
         )
+
+
+def _parse_day(data: dict[str, object]) -> DocumentedDay:
+    try:
+        return day_from_dict(data)
+    except DomainError as exc:
+        raise ApplicationError(
+            f"{exc.field}: {exc.reason}",
+            {exc.field: exc.reason},
+            type="DayInvalid",
+            non_retryable=True,
+        ) from None
 
 
 def _auth(row: AuthorizationRow) -> Authorization:

@@ -47,6 +47,7 @@ def activities_for(sessions: sessionmaker[Session], settings: Settings | None = 
         billing.resolve_eligibility,
         billing.record_authorization,
         billing.capture_day,
+        billing.preview_day,
         billing.build_claims,
     ]
 

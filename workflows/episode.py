@@ -603,6 +603,25 @@ class EpisodeWorkflow:
         if not isinstance(inp.day.get("services"), list) or not inp.day["services"]:
             raise _invalid("services", "document at least one service")
 
+    @workflow.update(name="preview_day")
+    async def preview_day(self, inp: DocumentDayInput) -> DaySummary:
+        """What documenting this day would produce, under the episode's pinned rule set and
+        authorization ledger; nothing is stored."""
+        s = self._s
+        await workflow.wait_condition(lambda: s.facts is not None)
+        assert s.facts is not None
+        summary: DaySummary = await self._act(
+            "episodes.preview_day",
+            CaptureDayInput(
+                episode_id=self._inp.episode_id,
+                ruleset_version=s.facts.ruleset_version,
+                as_of=self._today().isoformat(),
+                document=inp,
+            ),
+            DaySummary,
+        )
+        return summary
+
     @workflow.update(name="record_attendance")
     async def record_attendance(self, inp: RecordAttendanceInput) -> EpisodeStatus:
         s = self._s
