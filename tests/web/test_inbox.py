@@ -212,3 +212,20 @@ async def test_bulk_priority_and_release_and_a_missing_choice(
         assert row is not None and row.priority == 1 and row.assignee is None
     empty = await sup.post("/inbox/bulk", {"action": "reassign", "task_ids": a}, headers=hx)
     assert "0 of 1" in empty.text and "choose a user" in empty.text
+
+
+async def test_without_javascript_save_view_posts_the_whole_filter_form(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    biller = await as_role("biller")
+    page = (await biller.get("/inbox")).text
+    form = page.split('<form id="inbox-filters"')[1].split("</form>")[0]
+    assert 'name="view_name"' in form and 'formaction="/inbox/views"' in form
+    saved = await biller.post(
+        "/inbox/views", {"view_name": "Cigna due", "payer": "cigna", "due": "today"}
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == "/inbox"
+    view_id = re.search(r'href="/inbox\?view=(\d+)">Cigna due', (await biller.get("/inbox")).text)
+    assert view_id
+    opened = (await biller.get(f"/inbox?view={view_id.group(1)}")).text
+    assert 'name="payer" value="cigna"' in opened and '<option value="today" selected>' in opened
