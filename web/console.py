@@ -1,10 +1,8 @@
 """Supervisor console figures from the task and episode read model.
 
 Each figure is a function returning a chart whose bars link to the list behind them.
-The claims issue adds A/R aging, denial rate, clean-claim rate, days in A/R and
-authorizations running out as functions of the same shape (and takes them off
-``PENDING_FIGURES``); until the data behind them exists the console names them as
-pending instead of showing numbers.
+The finance figures (A/R aging, denial rate, clean-claim rate, days in A/R,
+authorizations running out) are in ``web/finance.py`` over ``models/db/reports.py``.
 """
 
 from __future__ import annotations
@@ -21,15 +19,6 @@ from web.charts import Bar, BarChart, bar_chart
 from web.inbox import IS_OPEN
 
 AGE_BUCKETS = (("0-1", 0, 1), ("1-3", 1, 3), ("3-7", 3, 7), ("7+", 7, None))
-
-# Figures that need claims, remittances and authorizations in the read model.
-PENDING_FIGURES = (
-    "A/R aging by payer (0–30, 31–60, 61–90, 90+)",
-    "Denial rate by payer and CARC",
-    "Clean-claim rate",
-    "Days in A/R",
-    "Authorizations running out this week",
-)
 
 
 @dataclass(frozen=True, kw_only=True)

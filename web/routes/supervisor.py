@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from models.db import reports
 from models.db.base import utcnow
-from web import console
+from web import console, finance
 from web.access import SUPERVISORS
+from web.carc import carc_labels
 from web.deps import AppSettings, Db, require
 from web.render import render
 from web.security import CurrentUser
@@ -30,7 +32,7 @@ def dashboard(
         "stuck": console.stuck_by_stage(db, now=now, days=days, day_seconds=day),
         "escalations": console.escalations(db, now=now),
         "queues": console.work_by_queue_and_age(db, now=now, day_seconds=day),
-        "pending": console.PENDING_FIGURES,
+        "finance": finance.build(db, now=now, today=now.date(), day_seconds=day),
     }
     return render(request, "supervisor.html", ctx)
 
@@ -88,3 +90,48 @@ def tasks(
     )
     ctx = {"rows": rows, "heading": heading, "assignable": assignable_users(db)}
     return render(request, "supervisor_tasks.html", ctx)
+
+
+@router.get("/ar")
+def ar(
+    request: Request,
+    db: Db,
+    user: Supervisor,
+    settings: AppSettings,
+    payer: str = "",
+    bucket: str = "",
+) -> Response:
+    rows = reports.ar_claims(
+        db, now=utcnow(), day_seconds=settings.day_seconds, payer_id=payer, bucket=bucket
+    )
+    heading = " · ".join(p for p in (payer, bucket and f"{bucket} days") if p) or "all payers"
+    ctx = {"rows": rows, "heading": heading, "now": utcnow(), "day_seconds": settings.day_seconds}
+    return render(request, "supervisor_ar.html", ctx)
+
+
+@router.get("/denials")
+def denials(
+    request: Request, db: Db, user: Supervisor, payer: str = "", carc: str = ""
+) -> Response:
+    rows = reports.denied_claims(db, payer_id=payer, carc=carc)
+    heading = " · ".join(p for p in (payer, carc and f"CARC {carc}") if p) or "all denials"
+    ctx = {"rows": rows, "heading": heading, "labels": carc_labels()}
+    return render(request, "supervisor_denials.html", ctx)
+
+
+@router.get("/clean")
+def clean(
+    request: Request, db: Db, user: Supervisor, payer: str = "", clean: int | None = None
+) -> Response:
+    rows = reports.first_pass_claims(
+        db, payer_id=payer, clean=None if clean is None else bool(clean)
+    )
+    ctx = {"rows": rows, "heading": payer or "all payers", "payer": payer}
+    return render(request, "supervisor_clean.html", ctx)
+
+
+@router.get("/auths")
+def auths(request: Request, db: Db, user: Supervisor) -> Response:
+    today = utcnow().date()
+    rows = reports.authorizations_running_out(db, today=today)
+    return render(request, "supervisor_auths.html", {"rows": rows, "today": today})

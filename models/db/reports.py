@@ -1,0 +1,286 @@
+"""Read-only finance figures for the supervisor console, and the lists behind them.
+
+Every function only reads. Ages measured from timestamps (A/R aging) take ``now`` and
+the business day length, so a compressed demo clock ages claims as fast as it bills
+them; figures measured on dates of service (days in A/R, authorizations) take the
+business date ``today``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.db.billing_tables import (
+    AuthorizationRow,
+    ChargeRow,
+    ClaimRow,
+    Coverage,
+    Denial,
+    X12File,
+)
+
+# (label, lower bound in days inclusive, upper bound in days exclusive or None)
+AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-30", 0, 31),
+    ("31-60", 31, 61),
+    ("61-90", 61, 91),
+    ("90+", 91, None),
+)
+DAYS_IN_AR_WINDOW = 90
+
+
+def _open_ar() -> ColumnElement[bool]:
+    """A claim is in A/R once submitted and while something is still owed on it."""
+    return and_(ClaimRow.first_submitted_at.is_not(None), ClaimRow.open_cents > 0)
+
+
+def _aging_case(now: datetime, day_seconds: float) -> Any:
+    whens = [
+        (ClaimRow.first_submitted_at > now - timedelta(seconds=high * day_seconds), label)
+        for label, _, high in AGING_BUCKETS
+        if high is not None
+    ]
+    return case(*whens, else_=AGING_BUCKETS[-1][0])
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgingCell:
+    payer_id: str
+    bucket: str
+    claims: int
+    open_cents: int
+
+
+def ar_aging(session: Session, *, now: datetime, day_seconds: float) -> list[AgingCell]:
+    """Open balance by payer and age bucket (days since the claim was first submitted)."""
+    bucket = _aging_case(now, day_seconds)
+    rows = session.execute(
+        select(
+            ClaimRow.payer_id, bucket.label("bucket"), func.count(), func.sum(ClaimRow.open_cents)
+        )
+        .where(_open_ar())
+        .group_by(ClaimRow.payer_id, bucket)
+    ).all()
+    cells = [
+        AgingCell(payer_id=p, bucket=b, claims=int(n), open_cents=int(c or 0))
+        for p, b, n, c in rows
+    ]
+    order = {label: i for i, (label, _, _) in enumerate(AGING_BUCKETS)}
+    return sorted(cells, key=lambda c: (c.payer_id, order[c.bucket]))
+
+
+def ar_claims(
+    session: Session,
+    *,
+    now: datetime,
+    day_seconds: float,
+    payer_id: str = "",
+    bucket: str = "",
+    limit: int = 500,
+) -> list[ClaimRow]:
+    """The open claims behind an aging cell, oldest submission first."""
+    stmt = select(ClaimRow).where(_open_ar())
+    if payer_id:
+        stmt = stmt.where(ClaimRow.payer_id == payer_id)
+    for label, low, high in AGING_BUCKETS:
+        if bucket == label:
+            stmt = stmt.where(
+                ClaimRow.first_submitted_at <= now - timedelta(seconds=low * day_seconds)
+            )
+            if high is not None:
+                stmt = stmt.where(
+                    ClaimRow.first_submitted_at > now - timedelta(seconds=high * day_seconds)
+                )
+    return list(
+        session.scalars(stmt.order_by(ClaimRow.first_submitted_at, ClaimRow.id).limit(limit))
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rate:
+    key: str  # payer id or CARC
+    numerator: int
+    denominator: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.numerator / self.denominator if self.denominator else 0.0
+
+
+def denial_rate_by_payer(session: Session) -> list[Rate]:
+    """Submitted claims with at least one denial row ÷ submitted claims, per payer."""
+    submitted = dict(
+        session.execute(
+            select(ClaimRow.payer_id, func.count())
+            .where(ClaimRow.first_submitted_at.is_not(None))
+            .group_by(ClaimRow.payer_id)
+        ).all()
+    )
+    denied = dict(
+        session.execute(
+            select(Denial.payer_id, func.count(distinct(Denial.claim_id))).group_by(Denial.payer_id)
+        ).all()
+    )
+    payers = sorted(set(submitted) | set(denied))
+    return [
+        Rate(key=p, numerator=int(denied.get(p, 0)), denominator=int(submitted.get(p, 0)))
+        for p in payers
+    ]
+
+
+def denial_rate_by_carc(session: Session) -> list[Rate]:
+    """Per CARC: claims denied with that code ÷ all submitted claims (most frequent first)."""
+    total = session.scalar(
+        select(func.count()).select_from(ClaimRow).where(ClaimRow.first_submitted_at.is_not(None))
+    )
+    rows = session.execute(
+        select(Denial.carc, func.count(distinct(Denial.claim_id))).group_by(Denial.carc)
+    ).all()
+    rates = [Rate(key=c, numerator=int(n), denominator=int(total or 0)) for c, n in rows]
+    return sorted(rates, key=lambda r: (-r.numerator, r.key))
+
+
+def denied_claims(
+    session: Session, *, payer_id: str = "", carc: str = "", limit: int = 500
+) -> list[tuple[ClaimRow, Denial]]:
+    """The denials behind a denial-rate bar, with their claims (newest first)."""
+    stmt = select(ClaimRow, Denial).join(Denial, Denial.claim_id == ClaimRow.id)
+    if payer_id:
+        stmt = stmt.where(Denial.payer_id == payer_id)
+    if carc:
+        stmt = stmt.where(Denial.carc == carc)
+    rows = session.execute(stmt.order_by(Denial.created_at.desc(), Denial.id).limit(limit)).all()
+    return [(c, d) for c, d in rows]
+
+
+def clean_claim_rate(session: Session) -> list[Rate]:
+    """First-pass clean claims ÷ claims whose first pass is known, per payer, plus ``all``."""
+    rows = session.execute(
+        select(
+            ClaimRow.payer_id,
+            func.sum(case((ClaimRow.clean_first_pass.is_(True), 1), else_=0)),
+            func.count(),
+        )
+        .where(ClaimRow.clean_first_pass.is_not(None))
+        .group_by(ClaimRow.payer_id)
+        .order_by(ClaimRow.payer_id)
+    ).all()
+    rates = [Rate(key=p, numerator=int(c or 0), denominator=int(n)) for p, c, n in rows]
+    everyone = Rate(
+        key="all",
+        numerator=sum(r.numerator for r in rates),
+        denominator=sum(r.denominator for r in rates),
+    )
+    return [everyone, *rates]
+
+
+def first_pass_claims(
+    session: Session, *, payer_id: str = "", clean: bool | None = None, limit: int = 500
+) -> list[ClaimRow]:
+    stmt = select(ClaimRow).where(ClaimRow.clean_first_pass.is_not(None))
+    if payer_id:
+        stmt = stmt.where(ClaimRow.payer_id == payer_id)
+    if clean is not None:
+        stmt = stmt.where(ClaimRow.clean_first_pass.is_(clean))
+    return list(
+        session.scalars(stmt.order_by(ClaimRow.created_at.desc(), ClaimRow.id).limit(limit))
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DaysInAR:
+    open_cents: int
+    charges_cents: int  # charged over the window (not held)
+    window_days: int
+
+    @property
+    def average_daily_cents(self) -> float:
+        return self.charges_cents / self.window_days
+
+    @property
+    def days(self) -> float | None:
+        """Open A/R ÷ average daily charges; None when nothing was charged in the window."""
+        return self.open_cents / self.average_daily_cents if self.charges_cents else None
+
+
+def days_in_ar(session: Session, *, today: date, window: int = DAYS_IN_AR_WINDOW) -> DaysInAR:
+    """Open A/R (submitted claims' ``open_cents``) ÷ average daily charges, where the
+    average is the charges (billable or billed, not held) with a date of service in the
+    ``window`` days ending ``today``, divided by ``window``."""
+    open_cents = session.scalar(select(func.sum(ClaimRow.open_cents)).where(_open_ar()))
+    charged = session.scalar(
+        select(func.sum(ChargeRow.charge_cents)).where(
+            ChargeRow.status != "held",
+            ChargeRow.day > today - timedelta(days=window),
+            ChargeRow.day <= today,
+        )
+    )
+    return DaysInAR(
+        open_cents=int(open_cents or 0), charges_cents=int(charged or 0), window_days=window
+    )
+
+
+def authorizations_running_out(
+    session: Session, *, today: date, days: int = 7
+) -> Sequence[AuthorizationRow]:
+    """Approved authorizations whose units run out, or whose concurrent review falls due,
+    within ``days`` of ``today`` (already past included while the auth has not ended)."""
+    horizon = today + timedelta(days=days)
+    return session.scalars(
+        select(AuthorizationRow)
+        .where(
+            AuthorizationRow.status.in_(("approved", "partial")),
+            AuthorizationRow.end >= today,
+            or_(AuthorizationRow.run_out <= horizon, AuthorizationRow.review_due <= horizon),
+        )
+        .order_by(func.coalesce(AuthorizationRow.run_out, AuthorizationRow.review_due))
+        .limit(500)
+    ).all()
+
+
+# -- admin: payers seen and clearinghouse traffic ----------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayerSeen:
+    payer_id: str
+    coverages: int
+    claims: int
+
+
+def payers_seen(session: Session) -> list[PayerSeen]:
+    covers = dict(
+        session.execute(select(Coverage.payer_id, func.count()).group_by(Coverage.payer_id)).all()
+    )
+    claims = dict(
+        session.execute(select(ClaimRow.payer_id, func.count()).group_by(ClaimRow.payer_id)).all()
+    )
+    return [
+        PayerSeen(payer_id=p, coverages=int(covers.get(p, 0)), claims=int(claims.get(p, 0)))
+        for p in sorted(set(covers) | set(claims))
+    ]
+
+
+def x12_recent(session: Session, *, direction: str, limit: int = 20) -> Sequence[X12File]:
+    """The newest files one way (without their content column loaded eagerly)."""
+    return session.scalars(
+        select(X12File)
+        .where(X12File.direction == direction)
+        .order_by(X12File.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def x12_status_counts(session: Session) -> dict[str, int]:
+    return {
+        str(status): int(n)
+        for status, n in session.execute(
+            select(X12File.status, func.count()).group_by(X12File.status)
+        ).all()
+    }
