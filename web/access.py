@@ -44,6 +44,9 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
 WORKERS = frozenset({INTAKE, CLINICIAN, BILLER, SUPERVISOR})
 SUPERVISORS = frozenset({SUPERVISOR})
 ADMINS = frozenset({ADMIN})
+# Program staff register patients and document days; billers may read the episode page.
+PROGRAM_STAFF = frozenset({INTAKE, CLINICIAN, SUPERVISOR, ADMIN})
+PROGRAM_VIEWERS = PROGRAM_STAFF | {BILLER}
 ANY_STAFF = frozenset({INTAKE, CLINICIAN, BILLER, SUPERVISOR, ADMIN})
 
 

@@ -17,10 +17,21 @@ from iopbill.client import connect
 from iopbill.settings import Settings, get_settings
 from models.db import tasks as task_repo
 from models.db.engine import make_engine, make_sessionmaker
-from web.deps import Forbidden, LoginRequired, TaskActions
+from web.deps import EpisodeActions, Forbidden, LoginRequired, TaskActions
+from web.episode_gateway import EpisodeGateway
 from web.gateway import ClosedTaskExplainer, TaskGateway, explain_closed_row
 from web.render import is_htmx, render
-from web.routes import admin, auth, codec, inbox, supervisor, tasks
+from web.routes import (
+    admin,
+    admin_system,
+    api,
+    auth,
+    codec,
+    episodes,
+    inbox,
+    supervisor,
+    tasks,
+)
 from web.security import Signer
 
 STATIC = Path(__file__).parent / "static"
@@ -45,8 +56,9 @@ def create_app(
     sessions: sessionmaker[Session] | None = None,
     client: Client | None = None,
     gateway: TaskActions | None = None,
+    episode_gateway: EpisodeActions | None = None,
 ) -> FastAPI:
-    """Build the app. Tests inject ``sessions`` and ``client`` (or a fake ``gateway``)."""
+    """Build the app. Tests inject ``sessions`` and ``client`` (or fake gateways)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -55,9 +67,13 @@ def create_app(
         if getattr(app.state, "sessions", None) is None:
             engine = make_engine(settings.database_url)
             app.state.sessions = make_sessionmaker(engine)
-        if getattr(app.state, "gateway", None) is None:
+        needs_tasks = getattr(app.state, "gateway", None) is None
+        if needs_tasks or getattr(app.state, "episodes", None) is None:
             temporal = await connect(settings)
-            app.state.gateway = TaskGateway(temporal, closed_explainer(app.state.sessions))
+            if needs_tasks:
+                app.state.gateway = TaskGateway(temporal, closed_explainer(app.state.sessions))
+            if getattr(app.state, "episodes", None) is None:
+                app.state.episodes = EpisodeGateway(temporal, settings.task_queue)
         try:
             yield
         finally:
@@ -71,11 +87,15 @@ def create_app(
     app.state.gateway = gateway
     if gateway is None and client is not None and sessions is not None:
         app.state.gateway = TaskGateway(client, closed_explainer(sessions))
+    app.state.episodes = episode_gateway
+    if episode_gateway is None and client is not None:
+        app.state.episodes = EpisodeGateway(client, settings.task_queue)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, inbox, tasks, supervisor, admin, codec):
+    for module in (auth, inbox, tasks, episodes, api, supervisor, admin, admin_system, codec):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(api.ApiError, _api_error)
     return app
 
 
@@ -85,6 +105,11 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/codec/"):
         return Response(status_code=401)
     return RedirectResponse("/login", status_code=303)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, api.ApiError)
+    return exc.response()
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from iopbill.settings import Settings
 from web.access import ADMIN, SUPERVISOR, WORKERS, queues_for
+from web.episode_gateway import EpisodeOutcome
 from web.gateway import TaskOutcome
 from web.security import PRELOGIN_COOKIE, SESSION_COOKIE, CurrentUser, Signer, load_user
+from workflows.episode_types import DocumentDayInput, StartEpisodeInput
 from workflows.task_types import ReassignTaskInput
 
 
@@ -25,6 +27,20 @@ class TaskActions(Protocol):
     async def reassign(self, task_id: str, inp: ReassignTaskInput) -> TaskOutcome: ...
 
     async def complete(self, task_id: str, user: str, data: dict[str, Any]) -> TaskOutcome: ...
+
+
+class EpisodeActions(Protocol):
+    """What program-staff pages and the EHR API need (``EpisodeGateway`` or a test fake)."""
+
+    async def start(self, inp: StartEpisodeInput) -> str: ...
+
+    async def document_day(self, episode_id: str, doc: DocumentDayInput) -> EpisodeOutcome: ...
+
+    async def preview_day(self, episode_id: str, doc: DocumentDayInput) -> EpisodeOutcome: ...
+
+    async def record_attendance(self, episode_id: str, day: str, user: str) -> EpisodeOutcome: ...
+
+    async def discharge(self, episode_id: str, day: str, user: str) -> EpisodeOutcome: ...
 
 
 class LoginRequired(Exception):
@@ -71,6 +87,14 @@ def get_gateway(request: Request) -> TaskActions:
 
 
 Gateway = Annotated[TaskActions, Depends(get_gateway)]
+
+
+def get_episodes(request: Request) -> EpisodeActions:
+    episodes: EpisodeActions = request.app.state.episodes
+    return episodes
+
+
+Episodes = Annotated[EpisodeActions, Depends(get_episodes)]
 
 
 async def csrf_field(request: Request) -> str:

@@ -1,6 +1,7 @@
-"""Tables owned by the web app: server-side sessions, login failures, saved inbox views.
+"""Tables owned by the web app: server-side sessions, login failures, saved inbox views,
+API tokens.
 
-Alembic revision 0002 (migrations/versions/0002_web.py) creates them.
+Alembic revision 0002 (migrations/versions/0002_web.py) creates them; 0004 adds api_tokens.
 """
 
 from __future__ import annotations
@@ -86,3 +87,19 @@ Index(
     postgresql_where=_OPEN,
 )
 Index("ix_tasks_updated_at", Task.updated_at)
+
+
+class ApiToken(Base):
+    """A bearer token for the EHR JSON API. Only the SHA-256 of the token is stored; the
+    token itself is shown once, when an admin creates it (revision 0004)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # first characters, to tell tokens apart
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

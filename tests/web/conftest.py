@@ -25,7 +25,15 @@ from models.db.tables import User
 from tests.conftest import DB_KINDS, TEST_PHI_KEY, make_test_engine
 from web import security
 from web.app import create_app
+from web.episode_gateway import EpisodeOutcome
 from web.gateway import TaskOutcome
+from workflows.episode_types import (
+    DaySummary,
+    DocumentDayInput,
+    EpisodeStatus,
+    Stage,
+    StartEpisodeInput,
+)
 from workflows.errors import ErrorType
 from workflows.task_types import ReassignTaskInput, TaskResult, TaskStatus
 
@@ -219,16 +227,93 @@ class FakeGateway:
         return self._move(task_id, "completed", user, "completed", assignee=user, result=data)
 
 
+@dataclass
+class FakeEpisodes:
+    """Plays the EpisodeWorkflow's validator and the rules engine's headline answer."""
+
+    calls: list[tuple[str, str, Any]] = field(default_factory=list)
+    seen_days: dict[tuple[str, str], DocumentDayInput] = field(default_factory=dict)
+
+    async def start(self, inp: StartEpisodeInput) -> str:
+        self.calls.append(("start", inp.episode_id, inp))
+        return f"episode:{inp.episode_id}"
+
+    def _check(self, doc: DocumentDayInput) -> EpisodeOutcome | None:
+        raw = str(doc.day.get("date", ""))
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            return EpisodeOutcome(
+                ok=False, message="invalid", field_errors={"date": "must be a date YYYY-MM-DD"}
+            )
+        if day > date.today():
+            return EpisodeOutcome(
+                ok=False, message="invalid", field_errors={"date": f"{day} is in the future"}
+            )
+        if not doc.day.get("services"):
+            return EpisodeOutcome(
+                ok=False, message="invalid", field_errors={"services": "document one service"}
+            )
+        return None
+
+    def _summary(self, doc: DocumentDayInput) -> DaySummary:
+        minutes = sum(int(s["minutes"]) for s in doc.day["services"])
+        if minutes >= 180:
+            return DaySummary(
+                date=doc.day["date"], minutes=minutes, charges=["S9480 × 1 (per diem)"]
+            )
+        return DaySummary(
+            date=doc.day["date"],
+            minutes=minutes,
+            not_billed=[f"{minutes} minutes is below the per-diem threshold"],
+        )
+
+    async def preview_day(self, episode_id: str, doc: DocumentDayInput) -> EpisodeOutcome:
+        self.calls.append(("preview_day", episode_id, doc))
+        return self._check(doc) or EpisodeOutcome(ok=True, day=self._summary(doc))
+
+    async def document_day(self, episode_id: str, doc: DocumentDayInput) -> EpisodeOutcome:
+        self.calls.append(("document_day", episode_id, doc))
+        failed = self._check(doc)
+        if failed:
+            return failed
+        key = (episode_id, str(doc.day["date"]))
+        first = self.seen_days.setdefault(key, doc)
+        return EpisodeOutcome(ok=True, day=self._summary(first))
+
+    def _status(self, episode_id: str) -> EpisodeOutcome:
+        return EpisodeOutcome(
+            ok=True, status=EpisodeStatus(episode_id=episode_id, stage=Stage.ACTIVE)
+        )
+
+    async def record_attendance(self, episode_id: str, day: str, user: str) -> EpisodeOutcome:
+        self.calls.append(("record_attendance", episode_id, day))
+        if day > date.today().isoformat():
+            return EpisodeOutcome(
+                ok=False, message="invalid", field_errors={"date": "in the future"}
+            )
+        return self._status(episode_id)
+
+    async def discharge(self, episode_id: str, day: str, user: str) -> EpisodeOutcome:
+        self.calls.append(("discharge", episode_id, day))
+        return self._status(episode_id)
+
+
 @pytest.fixture
 def gateway(web_sessions: sessionmaker[Session]) -> FakeGateway:
     return FakeGateway(web_sessions)
 
 
 @pytest.fixture
+def episodes() -> FakeEpisodes:
+    return FakeEpisodes()
+
+
+@pytest.fixture
 async def app_client(
-    web_sessions: sessionmaker[Session], gateway: FakeGateway
+    web_sessions: sessionmaker[Session], gateway: FakeGateway, episodes: FakeEpisodes
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings(), sessions=web_sessions, gateway=gateway)
+    app = create_app(settings(), sessions=web_sessions, gateway=gateway, episode_gateway=episodes)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

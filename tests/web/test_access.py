@@ -14,6 +14,8 @@ STAFF = {"intake", "clinician", "biller", "supervisor"}
 SUP = {"supervisor"}
 ADM = {"admin"}
 ALL = set(ROLES)
+PROG = {"intake", "clinician", "supervisor", "admin"}  # program staff screens
+PVIEW = PROG | {"biller"}  # the episode page
 JSON = {"content-type": "application/json"}
 
 # (method, path, roles allowed, form or json)
@@ -35,6 +37,24 @@ ROUTES: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/supervisor", SUP, None),
     ("GET", "/supervisor/stuck", SUP, None),
     ("GET", "/supervisor/tasks?queue=intake", SUP, None),
+    ("GET", "/supervisor/ar?payer=medicare&bucket=90%2B", SUP, None),
+    ("GET", "/supervisor/denials?carc=197", SUP, None),
+    ("GET", "/supervisor/clean?clean=0", SUP, None),
+    ("GET", "/supervisor/auths", SUP, None),
+    ("GET", "/episodes", PVIEW, None),
+    ("GET", "/episodes/new", PROG, None),
+    ("POST", "/episodes", PROG, {"first_name": "x"}),
+    ("GET", "/episodes/E-{task}", PVIEW, None),
+    ("POST", "/episodes/E-{task}/days/preview", PROG, {"date": "2026-11-02"}),
+    ("POST", "/episodes/E-{task}/days", PROG, {"date": "2026-11-02"}),
+    ("POST", "/episodes/E-{task}/attendance", PROG, {"date": "2026-11-02"}),
+    ("POST", "/episodes/E-{task}/discharge", PROG, {"date": "2026-11-02"}),
+    ("GET", "/admin/tokens", ADM, None),
+    ("POST", "/admin/tokens", ADM, {"name": "ehr"}),
+    ("POST", "/admin/tokens/999/revoke", ADM, {}),
+    ("GET", "/admin/payers", ADM, None),
+    ("GET", "/admin/payers/rulesets/medicare_2026.toml", ADM, None),
+    ("GET", "/admin/clearinghouse", ADM, None),
     ("GET", "/admin/users", ADM, None),
     ("POST", "/admin/users", ADM, {"username": "newbie", "password": "short"}),
     ("POST", "/admin/users/biller2/roles", ADM, {"roles": "biller"}),

@@ -115,3 +115,15 @@ async def test_a_claim_task_shows_everything_needed_to_act(
     field = page.split('id="f-prior_auth_number"')[1].split("</div>")[0]
     assert "AUTH-1: the payer requires an authorization number" in field
     assert "DX-2" in page  # a finding about no form field is listed with the claim
+
+
+async def test_denial_codes_carry_our_short_explanations(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    task_id = claim_task(web_sessions)
+    page = (await (await as_role("biller")).get(f"/tasks/{task_id}")).text
+    carc = page.split('<td class="carc">')[1].split("</td>")[0]
+    assert "197" in carc and "authorization missing, denied or obtained late" in carc
+    rarc = page.split('<td class="rarc">')[1].split("</td>")[0]
+    assert "N54" in rarc and "differs from the authorization" in rarc
+    assert 'title="contractual: not billable to the patient"' in page

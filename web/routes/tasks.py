@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from models.db import tasks as task_repo
 from models.db.tables import Task
-from web import inbox, task_page
+from web import carc, inbox, task_page
 from web.access import SUPERVISORS, WORKERS
 from web.deps import Db, Forbidden, Gateway, require
 from web.gateway import TaskOutcome
@@ -43,7 +43,7 @@ def _page(
     view = task_page.load(db, task, values)
     patient_id = view.patient.id if view.patient else None
     audit(db, user.username, "view", patient_id=patient_id, target=f"task:{task.id}")
-    ctx = {"v": view, "outcome": outcome, "flash": flash}
+    ctx = {"v": view, "outcome": outcome, "flash": flash, "codes": carc}
     return render(request, "task.html", ctx, block=block)
 
 
