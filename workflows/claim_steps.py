@@ -1,0 +1,262 @@
+"""Building blocks of the ClaimWorkflow: its state, human tasks, timers and activity calls.
+
+``ClaimSteps`` is not a workflow: ``workflows.claim.ClaimWorkflow`` inherits these helpers
+so the claim's flow reads top to bottom in its own module. Everything here runs inside
+the workflow (``workflow.now()``, ``workflow.sleep``, child workflows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from models.task_catalog import get_kind
+    from workflows.claim_payloads import (
+        ClaimStage,
+        DeadlineInput,
+        DeadlineResult,
+        MarkClaimInput,
+        RecordAppealInput,
+        RecordTaskOutcomeInput,
+    )
+    from workflows.claim_types import AckNotice, ClaimResult, RemitNotice, StatusNotice
+    from workflows.clock import BusinessClock
+    from workflows.human_task import HumanTaskWorkflow
+    from workflows.ids import task_workflow_id
+    from workflows.task_types import OpenTaskInput, TaskResult, TaskStatus, WithdrawTaskInput
+
+T = TypeVar("T")
+DB_TIMEOUT = timedelta(seconds=30)
+DB_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
+)
+CLEARINGHOUSE_TIMEOUT = timedelta(minutes=2)
+CLEARINGHOUSE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
+ONE_DAY = timedelta(days=1)
+Abort = Callable[[], str]  # "" while the task still matters, else why it became moot
+
+
+@dataclass
+class ClaimState:
+    claim_id: str
+    episode_id: str
+    payer_id: str
+    clock: BusinessClock
+    stage: str = ClaimStage.SCRUBBING
+    total_cents: int = 0
+    filing_due: str = ""
+    filing_rule: str = ""
+    accepted: bool = False
+    submitted_on: str = ""
+    scrubs: int = 0
+    submissions: int = 0
+    rejections: int = 0
+    seq: int = 0
+    ack_seq: int = 0
+    status_seq: int = 0
+    status_round: int = 0
+    postings: int = 0
+    revisions: int = 0
+    acks: list[AckNotice] = field(default_factory=list)
+    remits: list[RemitNotice] = field(default_factory=list)
+    statuses: list[StatusNotice] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)
+    open_tasks: dict[str, str] = field(default_factory=dict)
+    replacement_claim_ids: list[str] = field(default_factory=list)
+    child_results: list[ClaimResult] = field(default_factory=list)
+
+
+class ClaimSteps:
+    """Helpers shared by the claim's stages; the workflow sets ``_s`` and ``_background``."""
+
+    _s: ClaimState
+    _background: list[asyncio.Task[None]]
+
+    async def _run_task(
+        self,
+        kind: str,
+        title: str,
+        reason: str,
+        *,
+        context: dict[str, Any] | None = None,
+        abort: Abort | None = None,
+        amount: int = 0,
+    ) -> TaskResult | None:
+        """Open a human task and wait for it; withdraw it when ``abort`` names a reason."""
+        s = self._s
+        s.seq += 1
+        task_id = f"{s.claim_id}:{kind}:{s.seq}"
+        k = get_kind(kind)
+        handle = await workflow.start_child_workflow(
+            HumanTaskWorkflow.run,
+            OpenTaskInput(
+                task_id=task_id,
+                kind=k.name,
+                queue=k.queue,
+                title=title,
+                form_schema=k.form_schema,
+                priority=k.priority,
+                due_seconds=k.sla_days * s.clock.day_seconds,
+                escalate_seconds=k.escalate_days * s.clock.day_seconds,
+                episode_id=s.episode_id,
+                claim_id=s.claim_id,
+                payer_id=s.payer_id,
+                amount_at_risk_cents=amount or s.total_cents,
+                filing_deadline=None if s.accepted else (s.filing_due or None),
+                reason=reason,
+                context=context or {},
+            ),
+            id=task_workflow_id(task_id),
+            parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+        )
+        s.open_tasks[task_id] = kind
+        try:
+            if abort is not None:
+                await workflow.wait_condition(lambda: handle.done() or bool(abort()))
+                if not handle.done():
+                    await handle.signal(
+                        HumanTaskWorkflow.withdraw, WithdrawTaskInput(reason=abort())
+                    )
+            result: TaskResult = await handle
+        finally:
+            s.open_tasks.pop(task_id, None)
+        return result if result.status is TaskStatus.COMPLETED else None
+
+    async def _simple_task(
+        self,
+        kind: str,
+        reason: str,
+        *,
+        context: dict[str, Any] | None = None,
+        abort: Abort | None = None,
+        denial_id: str = "",
+        amount: int = 0,
+    ) -> None:
+        title = f"{get_kind(kind).label} for claim {self._s.claim_id}"
+        answer = await self._run_task(
+            kind, title, reason, context=context, abort=abort, amount=amount
+        )
+        if answer is not None:
+            await self._record_task(answer, kind, denial_id)
+
+    async def _record_task(self, answer: TaskResult, kind: str, denial_id: str = "") -> None:
+        await self._do(
+            "claims.record_task_outcome",
+            RecordTaskOutcomeInput(
+                claim_id=self._s.claim_id,
+                task_id=answer.task_id,
+                kind=kind,
+                at=workflow.now().isoformat(),
+                data=answer.data,
+                denial_id=denial_id,
+            ),
+        )
+
+    async def _record_appeal(
+        self, level: int, status: str, *, letter: str = "", note: str = ""
+    ) -> None:
+        await self._do(
+            "claims.record_appeal",
+            RecordAppealInput(
+                claim_id=self._s.claim_id,
+                level=level,
+                status=status,
+                at=workflow.now().isoformat(),
+                letter=letter,
+                note=str(note),
+            ),
+        )
+
+    def _alarm_abort(self, name: str, reason: str) -> Abort:
+        return lambda: reason if name in self._s.alarms else ""
+
+    def _filing_abort(self) -> str:
+        if "filing" in self._s.alarms and not self._s.accepted:
+            return f"the filing deadline {self._s.filing_due} passed"
+        return ""
+
+    def _alarm(self, name: str, due: date) -> asyncio.Task[None]:
+        """Adds ``name`` to the state's alarms when business date ``due`` begins."""
+
+        async def ring() -> None:
+            delay = self._s.clock.until(workflow.now(), due)
+            if delay > timedelta(0):
+                await workflow.sleep(delay)
+            self._s.alarms.append(name)
+
+        task = asyncio.create_task(ring())
+        self._background.append(task)
+        return task
+
+    async def _sleep_until(self, due: date, done: Callable[[], bool]) -> bool:
+        """Wait until ``done()`` or the business date ``due`` begins; True when done."""
+        if done():
+            return True
+        delay = self._s.clock.until(workflow.now(), due)
+        if delay <= timedelta(0):
+            return False
+        try:
+            await workflow.wait_condition(done, timeout=delay)
+        except TimeoutError:
+            return done()
+        return True
+
+    async def _deadline(
+        self, clock: str, start: date, *, level: int = 1, repeat: int = 0
+    ) -> DeadlineResult:
+        return await self._act(
+            "claims.deadline",
+            DeadlineInput(
+                claim_id=self._s.claim_id,
+                clock=clock,
+                start=start.isoformat(),
+                level=level,
+                repeat=repeat,
+            ),
+            DeadlineResult,
+        )
+
+    async def _mark(self, kind: str, **fields: Any) -> None:
+        s = self._s
+        s.seq += 1
+        await self._do(
+            "claims.mark",
+            MarkClaimInput(
+                claim_id=s.claim_id,
+                key=f"{s.claim_id}:{kind}:{s.seq}",
+                kind=kind,
+                at=workflow.now().isoformat(),
+                **fields,
+            ),
+        )
+
+    async def _do(self, name: str, arg: Any) -> None:
+        await workflow.execute_activity(
+            name, arg, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
+        )
+
+    async def _act(self, name: str, arg: Any, result_type: type[T]) -> T:
+        result: T = await workflow.execute_activity(
+            name,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )
+        return result
+
+    def _today(self) -> date:
+        return self._s.clock.today(workflow.now())
+
+    def _iso_today(self) -> str:
+        return self._today().isoformat()
