@@ -41,6 +41,7 @@ def bearer(request: Request, db: Db) -> ApiToken:
     row = api_tokens.verify(db, token.strip()) if scheme.lower() == "bearer" else None
     if row is None:
         raise ApiError(401, "a valid bearer token is required")
+    db.commit()  # the last-use stamp: hold no write lock while the workflow's activities run
     return row
 
 
