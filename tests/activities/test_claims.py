@@ -471,3 +471,20 @@ def balanced_row(row: ClaimRow) -> bool:
     return from_json(Ledger, row.ledger).balanced and row.total_cents == (
         row.paid_cents + row.adjusted_cents + row.patient_resp_cents + row.open_cents
     )
+
+
+def test_an_allowed_amount_under_the_fee_schedule_is_reported_as_underpayment(
+    acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
+) -> None:
+    claim = build_claim(new_claim_id())
+    store_claim(sqlite_sessions, claim)
+    out = posted(
+        acts,
+        claim,
+        store_835(sqlite_sessions, payment(claim, paid=15000, cas=(("CO", "45", 30000),))),
+    )
+    assert out.accepted and out.underpaid_cents == 6000
+    assert [(u["line_number"], u["shortfall_cents"]) for u in out.underpayments] == [
+        (1, 3000),
+        (2, 3000),
+    ]

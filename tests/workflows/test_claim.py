@@ -522,6 +522,24 @@ async def test_a_posting_that_would_unbalance_the_ledger_is_refused_whole_and_op
     assert rig.task(task.id).withdrawn_reason == "another remittance arrived"
 
 
+async def test_a_payment_under_the_fee_schedule_opens_an_underpayment_review(rig: Rig) -> None:
+    claim = build_claim(new_claim_id())
+    handle = await rig.start(claim)
+    await rig.submitted(claim.claim_id)
+    await rig.accept(handle, claim.claim_id)
+    short = payment(claim, paid=15000, cas=(("CO", "45", 30000),))
+    await remit(handle, claim.claim_id, store_835(rig.sessions, short))
+    task = await rig.open_task(claim.claim_id, "underpayment_review")
+    assert task.queue == "denials" and task.amount_at_risk_cents == 6000
+    assert [u["shortfall_cents"] for u in task.context["underpayments"]] == [3000, 3000]
+    await rig.complete(task.id, {"decision": "dispute", "note": "contract rate is 180.00"})
+    result = await handle.result()
+    assert result.outcome is ClaimOutcome.PAID and result.paid_cents == 30000
+    with rig.sessions() as s:
+        kinds = [e.kind for e in claim_repo.timeline(s, claim.claim_id)]
+    assert "underpayment_review_done" in kinds
+
+
 def test_the_recorded_claim_histories_exist() -> None:
     assert {p.stem for p in HISTORIES} >= {"claim_paid", "claim_appeal_overturned"}
 
