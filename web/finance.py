@@ -51,7 +51,7 @@ def aging_charts(cells: list[reports.AgingCell]) -> list[BarChart]:
             )
         charts.append(
             bar_chart(
-                f"{payer}: ${total // 100:,} open (dollars by days since submission)",
+                f"{payer}: ${total // 100:,} open",
                 bars,
                 width=320,
                 label_width=90,

@@ -19,14 +19,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from iopbill.settings import Settings
-from iopbill.temporal import build_worker
+from iopbill.temporal import activities_for, build_worker
 from models.db import episodes as episode_repo
 from models.db.engine import make_engine, make_sessionmaker
 from models.db.migrate import upgrade
 from models.db.tables import User
 from tests.conftest import TEST_PHI_KEY
 from tests.web.conftest import PASSWORD, password_hash
-from tests.workflows.helpers import eventually, remember, terminate_open
+from tests.workflows.fake_clearinghouse import FAKES
+from tests.workflows.helpers import eventually, remember, terminate_open, with_fakes
 from web.app import create_app
 from workflows.human_task import HumanTaskWorkflow
 from workflows.ids import task_workflow_id
@@ -42,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-USERS = (("bea", "biller"), ("ben", "biller"), ("sam", "supervisor"))
+USERS = (("bea", "biller"), ("ben", "biller"), ("sam", "supervisor"), ("cleo", "clinician"))
 DAY = 86400.0
 
 
@@ -170,8 +171,11 @@ async def site(ts_env: WorkflowEnvironment, db_url: str, task_queue: str) -> Asy
         secret_key="browser-test-secret",
         phi_key=TEST_PHI_KEY,
         web_port=free_port(),
+        task_queue=task_queue,
     )
-    async with build_worker(ts_env.client, task_queue, sessions):
+    # Episodes registered in the browser send their 270 and prior-auth request to fakes.
+    acts = with_fakes(activities_for(sessions), FAKES)
+    async with build_worker(ts_env.client, task_queue, sessions, activities=acts):
         with ServerThread(settings):
             yield Site(f"http://127.0.0.1:{settings.web_port}", sessions, ts_env, task_queue)
         await terminate_open(ts_env, task_queue)
