@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue
+
+
+@dataclass(frozen=True, kw_only=True)
+class SinkInput:
+    expected: int  # return once this many signals arrived…
+    linger_seconds: float = 0.0  # …or after this long (0: wait for them however long)
 
 
 @workflow.defn(name="SignalSink")
@@ -15,8 +24,12 @@ class SignalSinkWorkflow:
         self._received: list[dict[str, Any]] = []
 
     @workflow.run
-    async def run(self, expected: int) -> list[dict[str, Any]]:
-        await workflow.wait_condition(lambda: len(self._received) >= expected)
+    async def run(self, inp: SinkInput) -> list[dict[str, Any]]:
+        timeout = timedelta(seconds=inp.linger_seconds) if inp.linger_seconds else None
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: len(self._received) >= inp.expected, timeout=timeout
+            )
         return list(self._received)
 
     @workflow.signal(dynamic=True)
