@@ -59,7 +59,7 @@ from workflows.claim_types import (
 )
 from workflows.episode_types import ClaimSettled
 from workflows.human_task import HumanTaskWorkflow
-from workflows.ids import claim_workflow_id, episode_workflow_id
+from workflows.ids import claim_workflow_id, episode_workflow_id, task_workflow_id
 
 pytestmark = pytest.mark.temporal
 HISTORIES = sorted((Path(__file__).parent / "histories" / "claim").glob("*.json"))
@@ -208,6 +208,9 @@ async def rig(
     fake = FakeClearinghouse(sqlite_sessions)
     async with claim_worker(ts_env, task_queue, sqlite_sessions, fake):
         yield Rig(env=ts_env, sessions=sqlite_sessions, task_queue=task_queue, fake=fake)
+        with sqlite_sessions() as s:  # every task of this test's database: children too
+            for task_id in s.scalars(select(Task.id)):
+                remember(task_queue, task_workflow_id(task_id))
         await settle(ts_env, task_queue)
         await terminate_open(ts_env, task_queue)
 
@@ -538,6 +541,49 @@ async def test_a_payment_under_the_fee_schedule_opens_an_underpayment_review(rig
     with rig.sessions() as s:
         kinds = [e.kind for e in claim_repo.timeline(s, claim.claim_id)]
     assert "underpayment_review_done" in kinds
+
+
+async def test_an_appeal_not_written_by_its_deadline_is_withdrawn_for_a_write_off(rig: Rig) -> None:
+    claim = build_claim(new_claim_id())
+    handle = await rig.start(claim)
+    await rig.submitted(claim.claim_id)
+    await rig.accept(handle, claim.claim_id)
+    denial = payment(claim, paid=0, cas=(("CO", "50", 45000),))
+    await remit(handle, claim.claim_id, store_835(rig.sessions, denial))
+    task = await rig.open_task(claim.claim_id, "write_appeal")
+    assert task.context["deadline"] == (ANCHOR + timedelta(days=60)).isoformat()
+    await idle(handle)
+    await rig.env.sleep(61 * DAY - 600)
+    assert rig.task(task.id).status == "open"
+    await rig.env.sleep(1200)
+    approval = await rig.open_task(claim.claim_id, "write_off_approval")
+    assert rig.task(task.id).withdrawn_reason == "the appeal deadline passed"
+    assert "Level 1 appeal missed (CO-50)" in approval.reason
+    await rig.complete(approval.id, {"decision": "approve"}, user="sam")
+    result = await handle.result()
+    assert result.outcome is ClaimOutcome.WRITTEN_OFF and result.written_off_cents == 90000
+    with rig.sessions() as s:
+        appeal = s.get(Appeal, task.context["appeal_id"])
+        assert appeal is not None and appeal.status == "missed"
+
+
+async def test_an_upheld_appeal_opens_the_next_level_due_from_the_decision(rig: Rig) -> None:
+    claim = build_claim(new_claim_id())
+    handle = await rig.start(claim)
+    await rig.submitted(claim.claim_id)
+    await rig.accept(handle, claim.claim_id)
+    denial = payment(claim, paid=0, cas=(("CO", "50", 45000),))
+    await remit(handle, claim.claim_id, store_835(rig.sessions, denial))
+    first = await rig.open_task(claim.claim_id, "write_appeal")
+    await rig.complete(first.id, {"decision": "send"})
+    outcome = await rig.open_task(claim.claim_id, "appeal_outcome")
+    await rig.complete(outcome.id, {"outcome": "upheld", "decision_date": "2026-05-20"})
+    second = await rig.open_task(claim.claim_id, "write_appeal", n=2)
+    assert second.id != first.id and second.context["level"] == 2
+    assert second.context["deadline"] == "2026-09-17"  # state fair hearing: 120 days
+    await rig.complete(second.id, {"decision": "do_not_appeal"})
+    approval = await rig.open_task(claim.claim_id, "write_off_approval")
+    assert approval.queue == "supervisor"
 
 
 def test_the_recorded_claim_histories_exist() -> None:
