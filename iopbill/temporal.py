@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import temporalio.workflow
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -21,14 +22,23 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.billing import EpisodeBillingActivities
+from activities.claims import claim_activities
+from activities.clearinghouse import activities_for as clearinghouse_activities
 from activities.episodes import EpisodeActivities
 from activities.tasks import TaskActivities
 from iopbill.settings import Settings
 from workflows import search
+from workflows.claim import ClaimWorkflow
 from workflows.episode import EpisodeWorkflow
 from workflows.human_task import HumanTaskWorkflow
+from workflows.inbox import ClearinghouseInboxWorkflow
 
-WORKFLOWS: Sequence[type] = (EpisodeWorkflow, HumanTaskWorkflow)
+WORKFLOWS: Sequence[type] = (
+    EpisodeWorkflow,
+    HumanTaskWorkflow,
+    ClaimWorkflow,
+    ClearinghouseInboxWorkflow,
+)
 
 
 def activities_for(sessions: sessionmaker[Session], settings: Settings | None = None) -> list[Any]:
@@ -49,6 +59,8 @@ def activities_for(sessions: sessionmaker[Session], settings: Settings | None = 
         billing.capture_day,
         billing.preview_day,
         billing.build_claims,
+        *claim_activities(sessions),
+        *clearinghouse_activities(sessions, settings),
     ]
 
 
@@ -58,20 +70,35 @@ def build_worker(
     sessions: sessionmaker[Session],
     *,
     activities: Sequence[Any] | None = None,
+    settings: Settings | None = None,
     extra_workflows: Sequence[type] = (),
     max_activity_threads: int = 32,
 ) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[*WORKFLOWS, *extra_workflows],
-        activities=list(activities if activities is not None else activities_for(sessions)),
+        workflows=_merge_workflows(WORKFLOWS, extra_workflows),
+        activities=list(
+            activities if activities is not None else activities_for(sessions, settings)
+        ),
         activity_executor=ThreadPoolExecutor(max_workers=max_activity_threads),
         max_concurrent_activities=max_activity_threads,
         # A restarted worker picks parked workflows up within seconds, not after 10 s+.
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=2),
         graceful_shutdown_timeout=timedelta(seconds=5),
     )
+
+
+def _merge_workflows(base: Sequence[type], extra: Sequence[type]) -> list[type]:
+    """Our workflows plus ``extra``; an extra one replaces ours of the same name (test fakes)."""
+
+    def name(cls: type) -> str:
+        defn = temporalio.workflow._Definition.from_class(cls)
+        assert defn is not None and defn.name is not None
+        return defn.name
+
+    replaced = {name(cls) for cls in extra}
+    return [cls for cls in base if name(cls) not in replaced] + list(extra)
 
 
 async def register_search_attributes(client: Client, namespace: str) -> None:

@@ -10,6 +10,7 @@ from iopbill.client import connect
 from iopbill.settings import Settings
 from iopbill.temporal import build_worker, register_search_attributes
 from models.db.engine import make_engine, make_sessionmaker
+from workflows.inbox import start_inbox
 
 log = logging.getLogger("iopbill.worker")
 
@@ -19,12 +20,14 @@ async def run_worker(settings: Settings) -> None:
     sessions = make_sessionmaker(engine)
     client = await connect(settings)
     await register_search_attributes(client, settings.temporal_namespace)
-    worker = build_worker(client, settings.task_queue, sessions)
+    worker = build_worker(client, settings.task_queue, sessions, settings=settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     async with worker:
+        # Every worker makes sure the clearinghouse inbox runs (a second start attaches).
+        await start_inbox(client, settings.task_queue, day_seconds=settings.day_seconds)
         await stop.wait()
     engine.dispose()

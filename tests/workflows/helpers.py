@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
+from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -46,3 +47,17 @@ async def terminate_open(env: WorkflowEnvironment, task_queue: str) -> None:
                 await handle.terminate("test over")
         except RPCError:
             pass
+
+
+def activity_name(fn: Callable[..., object]) -> str:
+    defn = activity._Definition.from_callable(fn)
+    assert defn is not None and defn.name is not None, fn
+    return defn.name
+
+
+def with_fakes(
+    real: list[Callable[..., object]], fakes: list[Callable[..., object]]
+) -> list[Callable[..., object]]:
+    """The real activities, with each fake standing in for the one of the same name."""
+    names = {activity_name(f) for f in fakes}
+    return [a for a in real if activity_name(a) not in names] + list(fakes)

@@ -17,7 +17,7 @@ from models.db import tasks as task_repo
 from models.db.tables import Episode, Patient
 from tests.conftest import raw_client
 from tests.workflows.fake_clearinghouse import FAKES
-from tests.workflows.helpers import eventually, remember, terminate_open
+from tests.workflows.helpers import eventually, remember, terminate_open, with_fakes
 from web.gateway import TaskGateway, explain_closed_row
 from workflows import search
 from workflows.episode import EpisodeWorkflow
@@ -46,7 +46,7 @@ PHI = {
 async def worker(
     ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
 ) -> AsyncIterator[Worker]:
-    acts = [*activities_for(sqlite_sessions), *FAKES]
+    acts = with_fakes(activities_for(sqlite_sessions), FAKES)
     async with build_worker(ts_env.client, task_queue, sqlite_sessions, activities=acts) as w:
         yield w
         await terminate_open(ts_env, task_queue)
