@@ -233,3 +233,16 @@ async def test_attendance_and_discharge_go_to_the_workflow(
 
 async def test_an_unknown_episode_is_refused(as_role: Any) -> None:
     assert (await (await as_role("intake")).get("/episodes/E-nope")).status_code == 403
+
+
+async def test_a_preview_with_a_malformed_row_answers_in_the_fragment_without_asking_the_workflow(
+    as_role: Any, episodes: FakeEpisodes
+) -> None:
+    browser = await as_role("clinician")
+    episode_id = (await register(browser)).headers["location"].split("/")[2].split("?")[0]
+    form = day_form(date.today()) | {"svc_minutes_0": "lots"}
+    response = await browser.post(
+        f"/episodes/{episode_id}/days/preview", form, headers={"HX-Request": "true"}
+    )
+    assert 'data-field="services"' in response.text and "whole number" in response.text
+    assert "preview_day" not in [c[0] for c in episodes.calls]

@@ -39,11 +39,14 @@ async def test_pages_put_no_phi_in_urls(web_sessions: sessionmaker[Session], as_
         await sup.get("/supervisor"),
         await sup.get("/supervisor/stuck"),
         await sup.get(f"/supervisor/tasks?episode=E-{task_id}"),
+        await sup.get("/episodes"),
+        await sup.get(f"/episodes/E-{task_id}"),
+        await sup.post(f"/episodes/E-{task_id}/days", {"date": "2026-11-02"}),
     ]
     shown = 0
     for page in pages:
-        assert page.status_code == 200
+        assert page.status_code in (200, 422)
         shown += any(p in page.text for p in PHI)  # the pages do show the patient…
         for url in URL_ATTR.findall(page.text):
             assert not any(p.lower() in url.lower() for p in PHI), url  # …never in a URL
-    assert shown >= 4
+    assert shown >= 7
