@@ -672,6 +672,7 @@ class EpisodeWorkflow:
             documented_days=len(s.documented),
             runs=s.runs,
             self_pay=s.self_pay,
+            today=self._today().isoformat() if s.clock else "",
         )
 
 

@@ -56,6 +56,7 @@ class EpisodeStatus:
     documented_days: int = 0
     runs: int = 1
     self_pay: bool = False
+    today: str = ""  # the episode's business date (see workflows/clock.py)
 
 
 # Signal names on ``episode:{id}``.

@@ -27,11 +27,12 @@ from tests.conftest import TEST_PHI_KEY, make_test_engine
 from tests.workflows.helpers import eventually
 from web.gateway import TaskGateway, explain_closed_row
 from workflows.episode import EpisodeWorkflow
-from workflows.episode_types import Stage, StartEpisodeInput
+from workflows.episode_types import DischargeInput, Stage, StartEpisodeInput
 from workflows.ids import episode_workflow_id
 from workflows.starters import start_episode
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
+DEMO_DAY = 2.0  # seconds per business day: the simulator's answers arrive within seconds
 ROOT = Path(__file__).resolve().parents[2]
 INTAKE = {
     "first_name": "A",
@@ -132,13 +133,15 @@ def worker_env(
         IOPBILL_TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
         IOPBILL_TASK_QUEUE=task_queue,
         IOPBILL_PHI_KEY=TEST_PHI_KEY,
+        IOPBILL_DAY_SECONDS=str(DEMO_DAY),
+        IOPBILL_CLEARINGHOUSE="simulator",
     )
     yield env
 
 
 def spawn_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", "from iopbill.cli import app; app()", "worker"],
+        [sys.executable, "-m", "iopbill.cli", "worker"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -158,7 +161,9 @@ async def test_killed_worker_is_replaced_and_every_episode_finishes_right(
             await start_episode(
                 dev_env.client,
                 queue,
-                StartEpisodeInput(episode_id=episode_id, payer_id="medicaid_state"),
+                StartEpisodeInput(
+                    episode_id=episode_id, payer_id="medicaid_state", day_seconds=DEMO_DAY
+                ),
             )
         for episode_id in episodes:
             await eventually(
@@ -179,13 +184,19 @@ async def test_killed_worker_is_replaced_and_every_episode_finishes_right(
             outcome = await gw.complete(task_id, "ivy", {**INTAKE, "member_id": f"MEM-{n}"})
             assert outcome.ok, outcome.message
         for n, episode_id in enumerate(episodes):
+            # The simulator answers the 270 and the authorization request on its own.
             await eventually(
-                lambda e=episode_id: episode_stage(sessions, e) == "eligibility", timeout=30
+                lambda e=episode_id: episode_stage(sessions, e) == "active", timeout=60
             )
             handle = dev_env.client.get_workflow_handle_for(
                 EpisodeWorkflow.run, episode_workflow_id(episode_id)
             )
-            await handle.signal(EpisodeWorkflow.discharge)
+            status = await handle.query(EpisodeWorkflow.status)
+            assert status.stage is Stage.ACTIVE
+            discharge = await handle.execute_update(
+                EpisodeWorkflow.discharge, DischargeInput(date=status.today)
+            )
+            assert discharge.stage in (Stage.ACTIVE, Stage.CLOSING)
             result = await asyncio.wait_for(handle.result(), timeout=30)
             assert result.stage is Stage.CLOSED
             assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
