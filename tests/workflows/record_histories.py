@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
 from iopbill.codec import data_converter
+from iopbill.settings import Settings
 from iopbill.temporal import build_worker, register_search_attributes, test_server_path
 from models.db import episodes as episode_repo
 from models.db.engine import make_engine, make_sessionmaker
@@ -23,9 +25,10 @@ from models.db.migrate import upgrade
 from tests.conftest import TEST_PHI_KEY
 from web.gateway import TaskGateway, explain_closed_row
 from workflows.episode import EpisodeWorkflow
-from workflows.episode_types import StartEpisodeInput
+from workflows.episode_types import DischargeInput, DocumentDayInput, StartEpisodeInput
 from workflows.human_task import HumanTaskWorkflow
 from workflows.ids import episode_workflow_id, task_workflow_id
+from workflows.inbox import start_inbox
 from workflows.starters import start_episode
 from workflows.task_types import OpenTaskInput, WithdrawTaskInput
 
@@ -39,16 +42,22 @@ async def main() -> None:
     with sessions() as s, s.begin():
         episode_repo.create_patient(s, patient_id="P-REC", first_name="Rec")
         episode_repo.create_episode(
-            s, episode_id="E-REC", patient_id="P-REC", payer_id="medicare", program="psychiatric"
+            s,
+            episode_id="E-REC",
+            patient_id="P-REC",
+            payer_id="commercial_gamma",
+            program="psychiatric",
         )
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_path(), data_converter=data_converter(TEST_PHI_KEY)
     )
     await register_search_attributes(env.client, env.client.namespace)
     gw = TaskGateway(env.client, lambda _t: explain_closed_row(None, None, None))
-    async with build_worker(env.client, "rec", sessions):
+    settings = Settings(clearinghouse="simulator", day_seconds=86400)
+    async with build_worker(env.client, "rec", sessions, settings=settings):
+        await start_inbox(env.client, "rec", day_seconds=86400, poll_seconds=86400 / 4)
         await start_episode(
-            env.client, "rec", StartEpisodeInput(episode_id="E-REC", payer_id="medicare")
+            env.client, "rec", StartEpisodeInput(episode_id="E-REC", payer_id="commercial_gamma")
         )
         await asyncio.sleep(1)
         await gw.claim("E-REC-intake", "ivy")
@@ -69,8 +78,27 @@ async def main() -> None:
             EpisodeWorkflow.run, episode_workflow_id("E-REC")
         )
         await asyncio.sleep(1)
-        await episode.signal(EpisodeWorkflow.discharge)
-        await episode.result()
+        today = (await env.get_current_time()).date()
+        for n in range(3):
+            await episode.execute_update(
+                EpisodeWorkflow.document_day,
+                DocumentDayInput(
+                    day={
+                        "date": (today + timedelta(days=n)).isoformat(),
+                        "program": "psychiatric",
+                        "telehealth": "none",
+                        "services": [{"kind": "group", "minutes": 190}],
+                    },
+                    note="recorded",
+                    signed_by="clin",
+                ),
+            )
+            await env.sleep(86400)
+        status = await episode.query(EpisodeWorkflow.status)
+        await episode.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=status.today))
+        await env.sleep(60 * 86400)
+        await asyncio.sleep(2)
+        print("episode is", (await episode.query(EpisodeWorkflow.status)).stage)
 
         task = await env.client.start_workflow(
             HumanTaskWorkflow.run,
