@@ -1,12 +1,11 @@
 """ClearinghouseInboxWorkflow on the time-skipping server: signals to targets, tasks for
-files that could not be read or matched, continue-as-new without losing its count."""
+files that could not be read or matched, continue-as-new without losing its count.
+(File-drop exactly-once across a restart: tests/activities/clearinghouse/test_filedrop.py.)"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,17 +14,13 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.clearinghouse.activities import ClearinghouseActivities
-from activities.clearinghouse.filedrop import FileDrop
-from activities.clearinghouse.protocol import OutboundFile
 from activities.clearinghouse.simulator import Simulator
 from activities.tasks import TaskActivities
 from models.db import tasks as task_repo
 from models.db import x12files as repo
 from models.db.billing_tables import X12File
-from models.db.engine import make_sessionmaker
 from models.db.tables import Task
 from tests.activities.clearinghouse.builders import setup
-from tests.conftest import make_test_engine
 from tests.workflows.helpers import eventually, remember, terminate_open
 from tests.workflows.signal_sink import SignalSinkWorkflow, SinkInput
 from workflows.claim_types import SubmitClaimInput
@@ -68,7 +63,6 @@ def worker(
         workflows=[ClearinghouseInboxWorkflow, HumanTaskWorkflow, SignalSinkWorkflow],
         activities=[tasks.open, tasks.record, *clearinghouse.all()],
         activity_executor=ThreadPoolExecutor(max_workers=4),
-        max_cached_workflows=0,  # no sticky queue pointing at a stopped worker
     )
 
 
@@ -144,69 +138,3 @@ async def test_inbox_signals_targets_and_opens_a_task_per_unmatched_file(
         for run_id in (first_run, None):
             handle = ts_env.client.get_workflow_handle(INBOX_WORKFLOW_ID, run_id=run_id)
             await replayer.replay_workflow(await handle.fetch_history())
-
-
-async def test_file_drop_files_are_signalled_once_across_a_worker_restart(
-    ts_env: WorkflowEnvironment,
-    sqlite_sessions: sessionmaker[Session],
-    task_queue: str,
-    tmp_path: Path,
-    cleanup: None,
-) -> None:
-    now = await ts_env.get_current_time()
-    root = tmp_path / "drop"
-    setup(sqlite_sessions, "E1", claim_ids=("E1:c:1",))
-    sent = ClearinghouseActivities(sqlite_sessions, FileDrop(root)).submit_claim(
-        SubmitClaimInput(claim_id="E1:c:1", now=now.isoformat())
-    )
-    payer_db = make_test_engine("sqlite", tmp_path / "payer")
-    payer = make_sessionmaker(payer_db)
-    outbox_file = root / "outbox" / sent.name
-    Simulator(payer).send(
-        OutboundFile(kind="837P", name=sent.name, content=outbox_file.read_text()), now=now
-    )
-    with payer() as s:
-        answers = [(r.name + ".x12", r.content) for r in s.scalars(select(X12File))]
-    payer_db.dispose()
-    for name, content in answers:
-        (root / "inbox" / name).write_text(content)
-    (root / "inbox" / "garbled.835").write_text("ISA*00*cut off")
-
-    sink = await ts_env.client.start_workflow(
-        SignalSinkWorkflow.run,
-        SinkInput(expected=99, linger_seconds=5 * 3600),
-        id="claim:E1:c:1",
-        task_queue=task_queue,
-    )
-    remember(task_queue, sink.id)
-    remember(task_queue, INBOX_WORKFLOW_ID)
-    first = ClearinghouseActivities(sqlite_sessions, FileDrop(root))
-    async with worker(ts_env, task_queue, sqlite_sessions, first):
-        await start_inbox(ts_env.client, task_queue, poll_seconds=3600)
-        inbox = ts_env.client.get_workflow_handle(INBOX_WORKFLOW_ID)
-        while (await inbox.query("status", result_type=InboxStatus)).delivered < 3:
-            await asyncio.sleep(0.1)  # the first poll's result is in the inbox's history
-        assert not any((root / "inbox").iterdir())
-
-    # the sync hands the same files over again while no worker runs
-    for name, content in answers:
-        (root / "inbox" / name).write_text(content)
-    restarted = ClearinghouseActivities(sqlite_sessions, FileDrop(root))
-    async with worker(ts_env, task_queue, sqlite_sessions, restarted):
-        received = await sink.result()
-        assert not any((root / "inbox").iterdir())
-        assert sorted(r["signal"] for r in received) == ["acknowledged", "acknowledged", "remitted"]
-        garbled = await eventually(lambda: task_for_file(sqlite_sessions, "garbled.835"))
-        assert garbled.kind == "unmatched_file"
-        with sqlite_sessions() as s:
-            opened = s.scalars(select(Task).where(Task.kind == "unmatched_file")).all()
-        assert len(opened) == 1  # one task for the one unreadable file, nothing else
-    assert sorted(p.name for p in (root / "failed").iterdir()) == ["garbled.835"]
-
-
-def task_for_file(sessions: sessionmaker[Session], name: str) -> Task | None:
-    with sessions() as s:
-        row = s.scalars(
-            select(X12File).where(X12File.direction == "in", X12File.name == name)
-        ).first()
-        return None if row is None else task_repo.get(s, unmatched_task_id(row.id))
