@@ -3,7 +3,7 @@ EpisodeWorkflow, ClaimWorkflow, clearinghouse inbox and activities, real X12 bot
 
 from __future__ import annotations
 
-import uuid
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
@@ -26,6 +26,7 @@ from workflows.inbox import INBOX_WORKFLOW_ID, start_inbox
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 DAY = 86400
+HAPPY_EPISODE = "EHAPPY02"  # the seeded simulator pays its claim in full, no patient share
 
 
 @pytest.fixture
@@ -46,8 +47,10 @@ async def worker(
         await terminate_open(ts_env, task_queue)
 
 
-def register(sessions: sessionmaker[Session], payer: str, admit: date, member: str) -> str:
-    episode_id = f"E{uuid.uuid4().hex[:7].upper()}"
+def register(
+    sessions: sessionmaker[Session], payer: str, admit: date, member: str, episode_id: str
+) -> str:
+    """Fixed ids: the simulator decides from its seed and the claim id, so outcomes repeat."""
     with sessions() as s, s.begin():
         episode_repo.create_patient(
             s,
@@ -96,7 +99,7 @@ async def test_a_happy_episode_is_paid_and_closed_with_the_ledger_balanced_to_th
     task_queue: str,
 ) -> None:
     t0 = (await ts_env.get_current_time()).date()
-    episode_id = register(sqlite_sessions, "commercial_gamma", t0, "M123456")
+    episode_id = register(sqlite_sessions, "commercial_gamma", t0, "M123456", HAPPY_EPISODE)
     remember(task_queue, episode_workflow_id(episode_id))
     handle = await ts_env.client.start_workflow(
         EpisodeWorkflow.run,
@@ -115,7 +118,7 @@ async def test_a_happy_episode_is_paid_and_closed_with_the_ledger_balanced_to_th
         EpisodeWorkflow.discharge, DischargeInput(date=(t0 + timedelta(days=4)).isoformat())
     )
     await ts_env.sleep(45 * DAY)  # acknowledgements, then the 835 after the payer's delay
-    result = await handle.result()
+    result = await asyncio.wait_for(handle.result(), timeout=60)
     assert result.stage is Stage.CLOSED and set(result.claims.values()) == {"resolved"}
     with sqlite_sessions() as s:
         claims = s.scalars(select(ClaimRow).where(ClaimRow.episode_id == episode_id)).all()
