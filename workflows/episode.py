@@ -578,6 +578,8 @@ class EpisodeWorkflow:
         s.documented[day] = summary
         s.expected.pop(day, None)
         self._changed = True
+        if day < self._today().isoformat():
+            s.rebuild = True  # a late day may belong to a period that has already closed
         await self._withdraw(f"{self._inp.episode_id}-doc-{day}", f"the day {day} was documented")
         return summary
 
