@@ -207,9 +207,8 @@ def claim837(
     )
     tob = claim.type_of_bill or "131"
     frequency = str(claim.frequency_code)
-    if frequency not in ("1", "7", "8"):
-        # models.x12's writer accepts 1, 7 and 8 only: interim digits 2/3/4 go out as 1
-        # (the interim sequence stays in our records). See docs/workflows.md.
+    if frequency not in ("1", "7", "8") and form is not ClaimForm.INSTITUTIONAL:
+        # Interim digits 2/3/4 exist on institutional claims only (type of bill).
         frequency = "1"
     return Claim837(
         form=form,

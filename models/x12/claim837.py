@@ -117,7 +117,7 @@ class Claim837:
     lines: tuple[ServiceLine, ...]
     patient: Person | None = None  # a dependent; None when the subscriber is the patient
     patient_relationship: str = "19"  # PAT01 when ``patient`` is set: 01 spouse, 19 child, G8 other
-    frequency_code: str = "1"  # 1 original, 7 replacement, 8 void
+    frequency_code: str = "1"  # 1 original, 7 replacement, 8 void; 837I also 2/3/4 interim
     original_claim_number: str = ""  # REF*F8, required for 7 and 8
     prior_authorization: str = ""  # REF*G1
     place_of_service: str = "11"  # 837P CLM05-1

@@ -178,9 +178,10 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         raise _fail(c, "too many service lines")
     if not 1 <= len(c.patient_control_number) <= 38:
         raise _fail(c, "patient control number must be 1..38 characters")
-    if c.frequency_code not in ("1", "7", "8"):
-        raise _fail(c, f"frequency code {c.frequency_code!r} must be 1, 7 or 8")
-    if c.frequency_code != "1" and not c.original_claim_number:
+    allowed = ("1", "7", "8") if prof else ("1", "2", "3", "4", "7", "8")
+    if c.frequency_code not in allowed:
+        raise _fail(c, f"frequency code {c.frequency_code!r} must be one of {', '.join(allowed)}")
+    if c.frequency_code in ("7", "8") and not c.original_claim_number:
         raise _fail(c, "a replacement or void needs the original payer claim number (REF*F8)")
     if not 1 <= len(c.diagnosis_codes) <= 12:
         raise _fail(c, "a claim needs 1..12 diagnosis codes")
@@ -254,7 +255,7 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         segs.append(build("CL1", c.admission_type, c.admission_source, c.patient_status))
     if c.prior_authorization:
         segs.append(f"REF*G1*{clean(c.prior_authorization, 'prior authorization')}")
-    if c.frequency_code != "1":
+    if c.frequency_code in ("7", "8"):
         segs.append(f"REF*F8*{clean(c.original_claim_number, 'original claim number')}")
     codes = c.diagnosis_codes
     if prof:  # one HI: principal then up to 11 others

@@ -108,8 +108,8 @@ def test_institutional_claim_carries_type_of_bill_condition_codes_and_attending(
     assert c.facility_type == "13"
     assert c.condition_codes == ("92",)
     assert c.attending_provider == PARTNERS.attending_provider
-    # interim frequency 2 cannot be written by models.x12: it goes out as 1
-    assert c.frequency_code == "1"
+    # an interim claim keeps its frequency digit (type of bill 132)
+    assert c.frequency_code == "2"
     assert all(line.revenue_code for line in c.lines)
 
 

@@ -112,3 +112,23 @@ def test_conformance_check_reports_a_broken_837():
     total = format_cents(batch.claims[0].total_charge_cents)
     wrong_total = text.replace(f"*{total}***", "*1***", 1)
     assert any("CLM02" in f for f in findings(wrong_total))
+
+
+@pytest.mark.parametrize("frequency", ["2", "3", "4"])
+def test_interim_institutional_claims_keep_their_frequency_digit_and_pass_validation(frequency):
+    env, batch = _batch(6, ClaimForm.INSTITUTIONAL, 1)
+    interim = dataclasses.replace(
+        batch.claims[0], frequency_code=frequency, original_claim_number=""
+    )
+    text = write_837(env, [dataclasses.replace(batch, claims=(interim,))])
+    clm = next(s for s in text.split("~\n") if s.startswith("CLM*"))
+    assert clm.split("*")[5].endswith(f":A:{frequency}")
+    assert "REF*F8" not in text
+    assert findings(text) == []
+
+
+def test_professional_claims_have_no_interim_frequency():
+    env, batch = _batch(7, ClaimForm.PROFESSIONAL, 1)
+    bad = dataclasses.replace(batch.claims[0], frequency_code="2")
+    with pytest.raises(X12Error, match="frequency code"):
+        write_837(env, [dataclasses.replace(batch, claims=(bad,))])
