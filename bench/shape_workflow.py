@@ -1,0 +1,44 @@
+"""The episodes benchmark's baseline: a workflow with the same number of activities,
+Updates and timers as an episode, doing nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShapeInput:
+    activities: int
+    updates: int
+    timers: int
+
+
+@activity.defn(name="bench.noop")
+def noop(n: int) -> int:
+    return n
+
+
+@workflow.defn(name="BenchShape")
+class ShapeWorkflow:
+    def __init__(self) -> None:
+        self._updates = 0
+
+    @workflow.run
+    async def run(self, inp: ShapeInput) -> int:
+        for n in range(inp.activities):
+            await workflow.execute_activity(
+                "bench.noop", n, start_to_close_timeout=timedelta(seconds=30)
+            )
+        for _ in range(inp.timers):
+            await workflow.sleep(timedelta(milliseconds=10))
+        await workflow.wait_condition(lambda: self._updates >= inp.updates)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._updates
+
+    @workflow.update(name="poke")
+    async def poke(self, n: int) -> int:
+        self._updates += 1
+        return n
