@@ -6,10 +6,14 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+
+from models.db import tasks as task_repo
+from web.gateway import TaskGateway, explain_closed_row
 
 T = TypeVar("T")
 
@@ -61,3 +65,16 @@ def with_fakes(
     """The real activities, with each fake standing in for the one of the same name."""
     names = {activity_name(f) for f in fakes}
     return [a for a in real if activity_name(a) not in names] + list(fakes)
+
+
+def task_gateway(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> TaskGateway:
+    """The web's TaskGateway, explaining closed tasks from the test's read model."""
+
+    def explain(task_id: str) -> tuple[str, str]:
+        with sessions() as s:
+            r = task_repo.get(s, task_id)
+            if r is None:
+                return explain_closed_row(None, None, None)
+            return explain_closed_row(r.status, r.completed_by, r.withdrawn_reason)
+
+    return TaskGateway(env.client, explain)

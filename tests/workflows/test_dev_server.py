@@ -24,8 +24,7 @@ from models.db import tasks as task_repo
 from models.db.engine import make_engine, make_sessionmaker
 from models.db.tables import Episode
 from tests.conftest import TEST_PHI_KEY, make_test_engine
-from tests.workflows.helpers import eventually
-from web.gateway import TaskGateway, explain_closed_row
+from tests.workflows.helpers import eventually, task_gateway
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import DischargeInput, Stage, StartEpisodeInput
 from workflows.ids import episode_workflow_id
@@ -68,17 +67,6 @@ def register(sessions: sessionmaker[Session], n: int, *, complete: bool, payer: 
                 episode_repo.store_intake(s, episode_id, {"diagnosis_codes": "F33.1"})
             ids.append(episode_id)
     return ids
-
-
-def gateway(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> TaskGateway:
-    def explain(task_id: str) -> tuple[str, str]:
-        with sessions() as s:
-            r = task_repo.get(s, task_id)
-            return explain_closed_row(
-                r and r.status, r and r.completed_by, r and r.withdrawn_reason
-            )
-
-    return TaskGateway(env.client, explain)
 
 
 @pytest.fixture
@@ -169,7 +157,7 @@ async def test_killed_worker_is_replaced_and_every_episode_finishes_right(
             await eventually(
                 lambda e=episode_id: task_repo_status(sessions, f"{e}-intake") == "open", timeout=30
             )
-        gw = gateway(dev_env, sessions)
+        gw = task_gateway(dev_env, sessions)
         assert (await gw.claim(f"{episodes[0]}-intake", "ivy")).ok
     finally:
         first.send_signal(signal.SIGKILL)  # a crash, not a clean stop

@@ -17,8 +17,7 @@ from models.db import tasks as task_repo
 from models.db.tables import Episode, Patient
 from tests.conftest import raw_client
 from tests.workflows.fake_clearinghouse import FAKES
-from tests.workflows.helpers import eventually, remember, terminate_open, with_fakes
-from web.gateway import TaskGateway, explain_closed_row
+from tests.workflows.helpers import eventually, remember, task_gateway, terminate_open, with_fakes
 from workflows import search
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
@@ -75,17 +74,6 @@ def register(sessions: sessionmaker[Session], *, complete: bool) -> str:
     return episode_id
 
 
-def gateway(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> TaskGateway:
-    def explain(task_id: str) -> tuple[str, str]:
-        with sessions() as s:
-            r = task_repo.get(s, task_id)
-            return explain_closed_row(
-                r and r.status, r and r.completed_by, r and r.withdrawn_reason
-            )
-
-    return TaskGateway(env.client, explain)
-
-
 def stage_of(sessions: sessionmaker[Session], episode_id: str) -> str | None:
     with sessions() as s:
         row = s.get(Episode, episode_id)
@@ -114,7 +102,7 @@ async def test_incomplete_intake_opens_a_task_whose_completion_moves_to_eligibil
     )
     assert (await handle.query(EpisodeWorkflow.status)).stage is Stage.INTAKE
 
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     assert (await gw.claim(task_id, "ivy")).ok
     assert (await gw.complete(task_id, "ivy", PHI)).ok
     await eventually(lambda: stage_of(sqlite_sessions, episode_id) == "eligibility")
@@ -188,7 +176,7 @@ async def test_no_patient_name_birth_date_or_member_id_is_stored_in_clear_by_tem
     )
     task_id = f"{episode_id}-intake"
     await eventually(lambda: task_repo_get(sqlite_sessions, task_id))
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     await gw.claim(task_id, "ivy")
     bad = await gw.complete(task_id, "ivy", {**PHI, "gender": "Zebulon"})  # a failure carrying PHI
     assert not bad.ok

@@ -22,8 +22,7 @@ from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, Docu
 from models.db.tables import Episode
 from tests.workflows.fake_claim import FakeClaimWorkflow
 from tests.workflows.fake_clearinghouse import FAKES, SENT
-from tests.workflows.helpers import eventually, remember, terminate_open, with_fakes
-from web.gateway import TaskGateway, explain_closed_row
+from tests.workflows.helpers import eventually, remember, task_gateway, terminate_open, with_fakes
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     SIGNAL_AUTH_DECISION,
@@ -124,17 +123,6 @@ async def start(
         id=episode_workflow_id(episode_id),
         task_queue=queue,
     )
-
-
-def gateway(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> TaskGateway:
-    def explain(task_id: str) -> tuple[str, str]:
-        with sessions() as s:
-            r = task_repo.get(s, task_id)
-            return explain_closed_row(
-                r and r.status, r and r.completed_by, r and r.withdrawn_reason
-            )
-
-    return TaskGateway(env.client, explain)
 
 
 async def test_authorized_episode_documents_days_bills_weekly_and_closes_when_claims_resolve(
@@ -238,7 +226,7 @@ async def test_days_beyond_the_authorization_are_held_and_a_review_opens_before_
     assert summaries[3].held and "PA-9" in summaries[3].held[0]
     review = await eventually(lambda: open_task(sqlite_sessions, episode_id, "concurrent_review"))
     assert "unit" in review.reason
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     assert (await gw.claim(review.id, "bea")).ok
     done = await gw.complete(
         review.id,
@@ -322,7 +310,7 @@ async def test_inactive_coverage_opens_a_resolution_task_and_self_pay_skips_bill
     )
     task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "resolve_eligibility"))
     assert "inactive" in task.reason  # type: ignore[attr-defined]
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     await gw.claim(task.id, "eli")  # type: ignore[attr-defined]
     assert (await gw.complete(task.id, "eli", {"action": "self_pay"})).ok  # type: ignore[attr-defined]
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")

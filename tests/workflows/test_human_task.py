@@ -17,8 +17,7 @@ from iopbill.temporal import build_worker
 from models.db import tasks as task_repo
 from models.db import users as user_repo
 from models.db.tables import Notification, Task, TaskHistory
-from tests.workflows.helpers import eventually, remember, terminate_open
-from web.gateway import TaskGateway, explain_closed_row
+from tests.workflows.helpers import eventually, remember, task_gateway, terminate_open
 from workflows.errors import ErrorType
 from workflows.human_task import HumanTaskWorkflow
 from workflows.ids import task_workflow_id
@@ -78,17 +77,6 @@ async def start(
     )
 
 
-def gateway(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> TaskGateway:
-    def explain(task_id: str) -> tuple[str, str]:
-        with sessions() as s:
-            r = task_repo.get(s, task_id)
-            if r is None:
-                return explain_closed_row(None, None, None)
-            return explain_closed_row(r.status, r.completed_by, r.withdrawn_reason)
-
-    return TaskGateway(env.client, explain)
-
-
 def row(sessions: sessionmaker[Session], task_id: str) -> Task | None:
     with sessions() as s:
         return task_repo.get(s, task_id)
@@ -102,7 +90,7 @@ async def test_claim_then_complete_returns_the_answer_and_records_history(
 ) -> None:
     inp = task_input()
     handle = await start(ts_env, task_queue, inp)
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     claimed = await gw.claim(inp.task_id, "alice")
     assert claimed.ok and claimed.result is not None
     assert claimed.result.status is TaskStatus.CLAIMED and claimed.result.assignee == "alice"
@@ -129,7 +117,7 @@ async def test_completion_by_a_user_who_does_not_hold_the_claim_is_rejected(
 ) -> None:
     inp = task_input()
     handle = await start(ts_env, task_queue, inp)
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     unclaimed = await gw.complete(inp.task_id, "bob", GOOD_INTAKE)
     assert not unclaimed.ok and unclaimed.error_type == ErrorType.TASK_NOT_HELD
     await gw.claim(inp.task_id, "alice")
@@ -158,7 +146,7 @@ async def test_invalid_form_is_rejected_listing_every_bad_field(
 ) -> None:
     inp = task_input()
     await start(ts_env, task_queue, inp)
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     await gw.claim(inp.task_id, "alice")
     bad = {**GOOD_INTAKE, "birth_date": "1990-13-45", "member_id": "!", "gender": "X", "extra": "1"}
     del bad["last_name"]
@@ -180,7 +168,7 @@ async def test_sending_the_same_completion_twice_returns_the_first_result(
 ) -> None:
     inp = task_input()
     handle = await start(ts_env, task_queue, inp)
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     await gw.claim(inp.task_id, "alice")
     first = await gw.complete(inp.task_id, "alice", GOOD_INTAKE)
     again = await gw.complete(inp.task_id, "alice", GOOD_INTAKE)
@@ -206,7 +194,7 @@ async def test_overdue_task_escalates_to_level_one_then_to_the_supervisor_queue(
 ) -> None:
     inp = task_input(due_seconds=2 * DAY, escalate_seconds=DAY, priority=3)
     await start(ts_env, task_queue, inp)
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     await gw.claim(inp.task_id, "alice")
 
     await ts_env.sleep(2 * DAY - 600)
@@ -244,7 +232,7 @@ async def test_withdrawn_task_explains_why_to_a_late_completion(
 ) -> None:
     inp = task_input()
     handle = await start(ts_env, task_queue, inp)
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     await gw.claim(inp.task_id, "alice")
     await handle.signal(
         HumanTaskWorkflow.withdraw, WithdrawTaskInput(reason="the payer approved the claim")
@@ -272,7 +260,7 @@ async def test_cancelled_task_is_withdrawn_in_the_read_model(
         lambda: (r := row(sqlite_sessions, inp.task_id)) and r.status == "withdrawn" and r
     )
     assert saved.withdrawn_reason and "moved on" in saved.withdrawn_reason
-    late = await gateway(ts_env, sqlite_sessions).complete(inp.task_id, "alice", GOOD_INTAKE)
+    late = await task_gateway(ts_env, sqlite_sessions).complete(inp.task_id, "alice", GOOD_INTAKE)
     assert not late.ok and late.message.startswith("This task was withdrawn because")
 
 
@@ -284,7 +272,7 @@ async def test_only_a_supervisor_reassigns_and_the_new_holder_can_complete(
 ) -> None:
     inp = task_input()
     await start(ts_env, task_queue, inp)
-    gw = gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(ts_env, sqlite_sessions)
     await gw.claim(inp.task_id, "alice")
     denied = await gw.reassign(
         inp.task_id, ReassignTaskInput(user="alice", roles=("biller",), to_user="bob")
