@@ -97,6 +97,33 @@ def stage(sessions: sessionmaker[Session], episode_id: str) -> str | None:
         return row.stage if row else None
 
 
+async def to_active(
+    handle: WorkflowHandle[EpisodeWorkflow, object],
+    sessions: sessionmaker[Session],
+    episode_id: str,
+    status: str,
+    number: str,
+    start: date,
+    days: int,
+    units: int,
+) -> None:
+    """Answer the 271 (active) and the authorization request, then wait for `active`."""
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sessions, episode_id) == "authorization")
+    decision = AuthDecisionNotice(
+        episode_id=episode_id,
+        status=status,
+        number=number,
+        start=start.isoformat(),
+        end=(start + timedelta(days=days)).isoformat(),
+        units=units,
+    )
+    await handle.signal(SIGNAL_AUTH_DECISION, decision)
+    await eventually(lambda: stage(sessions, episode_id) == "active")
+
+
 def day(d: date, minutes: int = 190) -> DocumentDayInput:
     return DocumentDayInput(
         day={
@@ -136,22 +163,7 @@ async def test_authorized_episode_documents_days_bills_weekly_and_closes_when_cl
     handle = await start(ts_env, task_queue, episode_id, "medicaid_state")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
     await eventually(lambda: ("270", episode_id) in SENT)
-    await handle.signal(
-        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
-    )
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
-    await handle.signal(
-        SIGNAL_AUTH_DECISION,
-        AuthDecisionNotice(
-            episode_id=episode_id,
-            status="approved",
-            number="AUTH-1",
-            start=t0.isoformat(),
-            end=(t0 + timedelta(days=60)).isoformat(),
-            units=30,
-        ),
-    )
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    await to_active(handle, sqlite_sessions, episode_id, "approved", "AUTH-1", t0, 60, 30)
 
     first: DaySummary = await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
     assert first.minutes == 190 and first.held == []
@@ -201,22 +213,7 @@ async def test_days_beyond_the_authorization_are_held_and_a_review_opens_before_
     episode_id = register(sqlite_sessions, "commercial_alpha", t0)
     handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
-    await handle.signal(
-        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
-    )
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
-    await handle.signal(
-        SIGNAL_AUTH_DECISION,
-        AuthDecisionNotice(
-            episode_id=episode_id,
-            status="partial",
-            number="PA-9",
-            start=t0.isoformat(),
-            end=(t0 + timedelta(days=30)).isoformat(),
-            units=3,
-        ),
-    )
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    await to_active(handle, sqlite_sessions, episode_id, "partial", "PA-9", t0, 30, 3)
     summaries = []
     for n in range(4):
         summaries.append(
