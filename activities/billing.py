@@ -44,20 +44,17 @@ from workflows.episode_types import (
     RecordAuthorizationInput,
     ResolveEligibilityInput,
 )
+from workflows.errors import ErrorType
 
 DOCUMENTATION_WINDOW_DAYS = 2  # attended → documented by the end of the next business day
 ELIGIBILITY_WAIT_DAYS = 1  # no 271 within a day → a person checks
-
-
-class DayInvalid(ApplicationError):
-    pass
 
 
 def _episode(session: Session, episode_id: str) -> Episode:
     row = session.get(Episode, episode_id)
     if row is None:
         raise ApplicationError(
-            f"episode {episode_id} not found", type="NotFound", non_retryable=True
+            f"episode {episode_id} not found", type=ErrorType.NOT_FOUND, non_retryable=True
         )
     return row
 
@@ -146,7 +143,7 @@ class EpisodeBillingActivities:
             if not (inp.number and inp.start and inp.end and inp.units):
                 raise ApplicationError(
                     "an approved authorization needs its number, first and last day and units",
-                    type="AuthIncomplete",
+                    type=ErrorType.AUTH_INCOMPLETE,
                     non_retryable=True,
                 )
             row = repo.add_authorization(
@@ -378,7 +375,7 @@ def _parse_day(data: dict[str, object]) -> DocumentedDay:
         raise ApplicationError(
             f"{exc.field}: {exc.reason}",
             {exc.field: exc.reason},
-            type="DayInvalid",
+            type=ErrorType.DAY_INVALID,
             non_retryable=True,
         ) from None
 

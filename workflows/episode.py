@@ -73,7 +73,7 @@ DB_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5)
 )
 SEND_TIMEOUT = timedelta(seconds=60)
-RULE_ERRORS = ["DayInvalid", "AuthIncomplete", "NotFound"]
+RULE_ERRORS = [ErrorType.DAY_INVALID, ErrorType.AUTH_INCOMPLETE, ErrorType.NOT_FOUND]
 
 
 def open_task_input(
@@ -365,7 +365,7 @@ class EpisodeWorkflow:
         extend: bool = False,
     ) -> None:
         assert self._s.facts is not None
-        result: AuthorizationStatus = await self._act(
+        await self._act(
             "episodes.record_authorization",
             RecordAuthorizationInput(
                 episode_id=self._inp.episode_id,
@@ -380,7 +380,6 @@ class EpisodeWorkflow:
             ),
             AuthorizationStatus,
         )
-        del result
 
     @workflow.signal(name=SIGNAL_AUTH_DECISION)
     def authorization_decided(self, notice: AuthDecisionNotice) -> None:
@@ -587,10 +586,7 @@ class EpisodeWorkflow:
     def _validate_day(self, inp: DocumentDayInput) -> None:
         s = self._s
         raw = inp.day.get("date")
-        try:
-            day = date.fromisoformat(str(raw))
-        except ValueError:
-            raise _invalid("date", f"must be a date YYYY-MM-DD, got {raw!r}") from None
+        day = _parse_date(raw)
         if s.stage in (Stage.CLOSING, Stage.CLOSED) and (
             s.discharge_date is None or day.isoformat() > s.discharge_date
         ):
@@ -636,10 +632,7 @@ class EpisodeWorkflow:
 
     @record_attendance.validator
     def _validate_attendance(self, inp: RecordAttendanceInput) -> None:
-        try:
-            day = date.fromisoformat(inp.date)
-        except ValueError:
-            raise _invalid("date", f"must be a date YYYY-MM-DD, got {inp.date!r}") from None
+        day = _parse_date(inp.date)
         if day > self._today():
             raise _invalid("date", f"{day} is in the future")
         if self._s.discharge_date is not None:
@@ -654,10 +647,7 @@ class EpisodeWorkflow:
     def _validate_discharge(self, inp: DischargeInput) -> None:
         if self._s.discharge_date is not None:
             raise _invalid("date", f"already discharged on {self._s.discharge_date}")
-        try:
-            day = date.fromisoformat(inp.date)
-        except ValueError:
-            raise _invalid("date", f"must be a date YYYY-MM-DD, got {inp.date!r}") from None
+        day = _parse_date(inp.date)
         if day > self._today():
             raise _invalid("date", f"{day} is in the future")
         if self._s.facts is not None and inp.date < self._s.facts.admit_date:
@@ -676,6 +666,13 @@ class EpisodeWorkflow:
             self_pay=s.self_pay,
             today=self._today().isoformat() if s.clock else "",
         )
+
+
+def _parse_date(raw: object) -> date:
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise _invalid("date", f"must be a date YYYY-MM-DD, got {raw!r}") from None
 
 
 def _invalid(field: str, message: str) -> ApplicationError:

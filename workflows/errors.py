@@ -13,3 +13,5 @@ class ErrorType(StrEnum):
     FORM_INVALID = "FormInvalid"
     NOT_ALLOWED = "NotAllowed"
     NOT_FOUND = "NotFound"
+    DAY_INVALID = "DayInvalid"
+    AUTH_INCOMPLETE = "AuthIncomplete"
