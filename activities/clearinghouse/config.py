@@ -63,6 +63,7 @@ class PayerPersonality:
     auth_units: int = 20
     ack_days: float = 1
     pay_days: tuple[int, int] = (14, 30)
+    slow_pay_days: int = 50  # the SLOWPAY marker: the 835 comes this many days after the 837
     status_days: float = 1
     appeal_days: tuple[int, int] = (20, 40)
     appeal_overturn_rate: float = 0.5

@@ -162,10 +162,14 @@ def adjudicate(
     start, end = claim.service_period
     carc = ""
     if not overturn:
-        if rules is not None and rules.prior_auth_required and not claim.prior_authorization:
+        if not claim.prior_authorization and (
+            "DENY197" in member or (rules is not None and rules.prior_auth_required)
+        ):
             carc = "197"
         elif "DENY50" in member:
             carc = "50"
+        elif "DENY29" in member:
+            carc = "29"
         else:
             roll, acc = rng.random(), 0.0
             for code, rate in sorted(who.denial_mix.items()):

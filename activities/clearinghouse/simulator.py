@@ -79,6 +79,9 @@ MARKERS = (
     "NOACK",
     "NOPAY",
     "DENY50",
+    "DENY197",
+    "DENY29",
+    "SLOWPAY",
     "PRCOINS",
 )
 
@@ -217,7 +220,9 @@ class Simulator:
                 if rejection is not None or "NOPAY" in member:
                     continue
                 rng = self._rng("adjudicate", claim_id, attempt)
-                days = rng.randint(*who.pay_days)
+                days: float = rng.randint(*who.pay_days)
+                if "SLOWPAY" in member:
+                    days = who.slow_pay_days - who.ack_days
                 payment = adjudicate(
                     claim,
                     who,

@@ -186,6 +186,54 @@ def test_no_authorization_number_is_denied_co197_where_the_payer_requires_one(
     assert {a.reason for x in claim.lines for a in x.adjustments} == {"197"}
 
 
+def test_deny197_denies_a_claim_without_authorization_and_pays_one_that_carries_it(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id="DENY197-1",
+          claim_ids=("E1:c:1",), prior_auth_number="")  # fmt: skip
+    setup(sessions, "E2", payer_id="commercial_gamma", member_id="DENY197-2",
+          claim_ids=("E2:c:1",), prior_auth_number="AUTH-7")  # fmt: skip
+    with sessions() as s, s.begin():  # E1: no line-level authorization either
+        row = s.get(ClaimRow, "E1:c:1")
+        assert row is not None
+        row.claim = {**row.claim, "lines": [{**x, "authorization_number": ""}
+                                            for x in row.claim["lines"]]}  # fmt: skip
+    submit(acts, "E1:c:1", 0)
+    submit(acts, "E2:c:1", 0)
+    notices = {str(n["claim_id"]): n for n in of(poll(60), "RemitNotice")}
+    denied = remittance(sessions, notices["E1:c:1"]).claims[0]
+    assert denied.status == "4" and denied.paid_cents == 0
+    assert {(a.group, a.reason) for x in denied.lines for a in x.adjustments} == {("CO", "197")}
+    assert {r for x in denied.lines for r in x.remarks} == {"N54"}
+    assert notices["E2:c:1"]["status_code"] == "1"  # gamma needs no auth: the marker forced it
+
+
+def test_deny29_is_denied_as_filed_too_late(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id="DENY29-1",
+          claim_ids=("E1:c:1",))  # fmt: skip
+    submit(acts, "E1:c:1", 0)
+    (notice,) = of(poll(60), "RemitNotice")
+    claim = remittance(sessions, notice).claims[0]
+    assert notice["status_code"] == "4" and claim.paid_cents == 0
+    assert {(a.group, a.reason) for x in claim.lines for a in x.adjustments} == {("CO", "29")}
+
+
+def test_slowpay_pays_after_the_payers_slow_pay_days_and_answers_276s_pending_until_then(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id="SLOWPAY-1",
+          claim_ids=("E1:c:1",))  # fmt: skip
+    submit(acts, "E1:c:1", 0)
+    assert [n["accepted"] for n in of(poll(2), "AckNotice")] == [True, True]
+    assert of(poll(49.9), "RemitNotice") == []
+    acts.send_status_inquiry(StatusInquiryInput(claim_id="E1:c:1", now=at(44)))
+    assert of(poll(49.9), "StatusNotice")[0]["category"] == "P1"
+    (paid,) = of(poll(50), "RemitNotice")  # slow_pay_days = 50 (the default)
+    assert paid["status_code"] == "1"
+
+
 @pytest.mark.parametrize(
     ("member", "status"),
     [("M555", "active"), ("INACT-1", "inactive"), ("AMBIG-1", "ambiguous"),
