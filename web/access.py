@@ -47,6 +47,9 @@ ADMINS = frozenset({ADMIN})
 # Program staff register patients and document days; billers may read the episode page.
 PROGRAM_STAFF = frozenset({INTAKE, CLINICIAN, SUPERVISOR, ADMIN})
 PROGRAM_VIEWERS = PROGRAM_STAFF | {BILLER}
+# Who records authorizations and edits coverage from the episode page (front desk and
+# billing: they talk to the payer), not clinicians or admins.
+COVERAGE_STAFF = frozenset({INTAKE, BILLER, SUPERVISOR})
 ANY_STAFF = frozenset({INTAKE, CLINICIAN, BILLER, SUPERVISOR, ADMIN})
 
 

@@ -13,7 +13,7 @@ from web.access import ADMIN, SUPERVISOR, WORKERS, queues_for
 from web.episode_gateway import EpisodeOutcome
 from web.gateway import TaskOutcome
 from web.security import PRELOGIN_COOKIE, SESSION_COOKIE, CurrentUser, Signer, load_user
-from workflows.episode_types import DocumentDayInput, StartEpisodeInput
+from workflows.episode_types import DocumentDayInput, EnterAuthorizationInput, StartEpisodeInput
 from workflows.task_types import ReassignTaskInput
 
 
@@ -41,6 +41,10 @@ class EpisodeActions(Protocol):
     async def record_attendance(self, episode_id: str, day: str, user: str) -> EpisodeOutcome: ...
 
     async def discharge(self, episode_id: str, day: str, user: str) -> EpisodeOutcome: ...
+
+    async def enter_authorization(
+        self, episode_id: str, inp: EnterAuthorizationInput, key: str
+    ) -> EpisodeOutcome: ...
 
 
 class LoginRequired(Exception):

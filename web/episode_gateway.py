@@ -3,7 +3,8 @@
 Each call returns an ``EpisodeOutcome`` a page or the API can render: the workflow's
 answer, or the validator's message with the field it names. Documenting a day uses the
 Update id ``day:{episode_id}:{date}``: a double submit or a retried API call gets the
-first answer.
+first answer. An authorization entered on the episode page uses ``auth:{episode_id}:{key}``
+with the random key its form carries, for the same reason.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
+    AuthorizationStatus,
     DaySummary,
     DischargeInput,
     DocumentDayInput,
+    EnterAuthorizationInput,
     EpisodeStatus,
     RecordAttendanceInput,
     StartEpisodeInput,
@@ -40,6 +43,7 @@ class EpisodeOutcome:
     ok: bool
     day: DaySummary | None = None
     status: EpisodeStatus | None = None
+    authorization: AuthorizationStatus | None = None
     message: str = ""
     field_errors: dict[str, str] = field(default_factory=dict)
     still_processing: bool = False
@@ -68,6 +72,13 @@ class EpisodeGateway:
         inp = DischargeInput(date=day, user=user)
         return await self._update(
             episode_id, EpisodeWorkflow.discharge, inp, f"discharge:{episode_id}"
+        )
+
+    async def enter_authorization(
+        self, episode_id: str, inp: EnterAuthorizationInput, key: str
+    ) -> EpisodeOutcome:
+        return await self._update(
+            episode_id, EpisodeWorkflow.enter_authorization, inp, f"auth:{episode_id}:{key}"
         )
 
     async def _update(
@@ -105,4 +116,6 @@ class EpisodeGateway:
             raise
         if isinstance(result, DaySummary):
             return EpisodeOutcome(ok=True, day=result)
+        if isinstance(result, AuthorizationStatus):
+            return EpisodeOutcome(ok=True, authorization=result)
         return EpisodeOutcome(ok=True, status=result)

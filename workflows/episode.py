@@ -30,6 +30,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from models.task_catalog import get_kind
     from workflows import search
+    from workflows.authorization_entry import entry_errors
     from workflows.claim_types import StartClaimInput
     from workflows.clock import BusinessClock
     from workflows.episode_types import (
@@ -51,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         EligibilityInquiryInput,
         EligibilityNotice,
         EligibilityResolution,
+        EnterAuthorizationInput,
         EpisodeFacts,
         EpisodeState,
         EpisodeStatus,
@@ -112,6 +114,11 @@ class EpisodeWorkflow:
         self._eligibility: EligibilityNotice | None = None
         self._auth: AuthDecisionNotice | None = None
         self._changed = False  # an Update changed what the attendance loop waits for
+        # An authorization entered on the episode page (enter_authorization Update):
+        self._entered: EnterAuthorizationInput | None = None
+        self._entered_result: AuthorizationStatus | None = None
+        self._auth_taken = False  # the main line has taken the payer's or the biller's answer
+        self._review_override: str | None = None  # review state after a withdrawn review task
 
     # -- main line ------------------------------------------------------------------------
     @workflow.run
@@ -321,11 +328,18 @@ class EpisodeWorkflow:
         )
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
-                lambda: self._auth is not None and self._auth.status != "pended",
+                lambda: (
+                    (self._auth is not None and self._auth.status != "pended")
+                    or self._entered is not None
+                ),
                 timeout=self._days(s.facts.prior_auth_days),
             )
+        if self._entered is not None:
+            await self._record_entered()
+            return
         decision = self._auth
         if decision is not None and decision.status in ("approved", "partial"):
+            self._auth_taken = True
             await self._record_auth(
                 decision.status,
                 decision.number,
@@ -342,6 +356,10 @@ class EpisodeWorkflow:
             "call the payer and record the decision"
         )
         result = await self._start_task("authorization", "authorization", "Authorization", reason)
+        if self._entered is not None:  # entered on the episode page: the task was withdrawn
+            await self._record_entered()
+            return
+        self._auth_taken = True
         if result.status is TaskStatus.COMPLETED:
             d = result.data
             await self._record_auth(
@@ -363,9 +381,9 @@ class EpisodeWorkflow:
         source: str,
         *,
         extend: bool = False,
-    ) -> None:
+    ) -> AuthorizationStatus:
         assert self._s.facts is not None
-        await self._act(
+        recorded: AuthorizationStatus = await self._act(
             "episodes.record_authorization",
             RecordAuthorizationInput(
                 episode_id=self._inp.episode_id,
@@ -379,6 +397,14 @@ class EpisodeWorkflow:
                 extend=extend,
             ),
             AuthorizationStatus,
+        )
+        return recorded
+
+    async def _record_entered(self) -> None:
+        inp = self._entered
+        assert inp is not None
+        self._entered_result = await self._record_auth(
+            inp.status, inp.number, inp.start or None, inp.end or None, inp.units, "staff"
         )
 
     @workflow.signal(name=SIGNAL_AUTH_DECISION)
@@ -463,6 +489,9 @@ class EpisodeWorkflow:
         s = self._s
         result = task.result()
         s.review_handled_for = self._today().isoformat()
+        if result.status is TaskStatus.WITHDRAWN and self._review_override is not None:
+            s.review_state, self._review_override = self._review_override, None
+            return  # settled by an authorization entered on the episode page
         if result.status is not TaskStatus.COMPLETED or result.data.get("status") != "approved":
             s.review_state = "denied" if result.status is TaskStatus.COMPLETED else "none"
             return
@@ -619,6 +648,58 @@ class EpisodeWorkflow:
             DaySummary,
         )
         return summary
+
+    @workflow.update(name="enter_authorization")
+    async def enter_authorization(self, inp: EnterAuthorizationInput) -> AuthorizationStatus:
+        """An authorization entered on the episode page.
+
+        Authorization stage: it is the decision the episode waits for (an open biller
+        "authorization" task is withdrawn). Active stage: it extends the latest
+        authorization (or records a first one), releases held charges and settles the
+        concurrent review (an open review task is withdrawn).
+        """
+        s, eid = self._s, self._inp.episode_id
+        why = f"the authorization was recorded by {inp.user or 'staff'} on the episode page"
+        if s.stage is Stage.AUTHORIZATION:
+            self._entered = inp
+            await self._withdraw(f"{eid}-authorization", why)
+            await workflow.wait_condition(lambda: self._entered_result is not None)
+            assert self._entered_result is not None
+            return self._entered_result
+        result = await self._record_auth(
+            inp.status,
+            inp.number,
+            inp.start or None,
+            inp.end or None,
+            inp.units,
+            "staff",
+            extend=True,
+        )
+        s.review_handled_for = self._today().isoformat()
+        settled = "none" if result.approved else "denied"
+        reviews = [t for t in self._open_tasks if t.startswith(f"{eid}-review-")]
+        if reviews or s.review_state == "open":
+            self._review_override = settled
+        s.review_state = settled
+        for task_id in reviews:
+            await self._withdraw(task_id, why)
+        self._changed = True
+        return result
+
+    @enter_authorization.validator
+    def _validate_authorization(self, inp: EnterAuthorizationInput) -> None:
+        s, errors = self._s, entry_errors(inp)
+        if s.stage not in (Stage.AUTHORIZATION, Stage.ACTIVE):
+            errors["stage"] = f"an authorization cannot be recorded in the {s.stage.value} stage"
+        elif s.stage is Stage.AUTHORIZATION and (self._entered is not None or self._auth_taken):
+            errors["stage"] = "the pending authorization has already been decided; reload"
+        if errors:
+            raise ApplicationError(
+                "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                errors,
+                type=ErrorType.FORM_INVALID,
+                non_retryable=True,
+            )
 
     @workflow.update(name="record_attendance")
     async def record_attendance(self, inp: RecordAttendanceInput) -> EpisodeStatus:

@@ -164,6 +164,26 @@ class RecordAuthorizationInput:
     extend: bool = False  # concurrent review: add units / move the end of the latest auth
 
 
+AUTHORIZATION_DECISIONS = ("approved", "partial", "denied")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterAuthorizationInput:
+    """An authorization entered by program staff or a biller from the episode page.
+
+    In the authorization stage it decides the pending request; in the active stage it
+    extends the latest authorization (or records a first one) and settles the concurrent
+    review. Dates are ISO; ``user`` is the username that entered it (no PHI).
+    """
+
+    status: str  # approved | partial | denied
+    number: str = ""
+    start: str = ""
+    end: str = ""
+    units: int = 0
+    user: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class AuthorizationStatus:
     approved: bool

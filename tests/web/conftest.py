@@ -27,9 +27,12 @@ from web import security
 from web.app import create_app
 from web.episode_gateway import EpisodeOutcome
 from web.gateway import TaskOutcome
+from workflows.authorization_entry import entry_errors
 from workflows.episode_types import (
+    AuthorizationStatus,
     DaySummary,
     DocumentDayInput,
+    EnterAuthorizationInput,
     EpisodeStatus,
     Stage,
     StartEpisodeInput,
@@ -297,6 +300,17 @@ class FakeEpisodes:
     async def discharge(self, episode_id: str, day: str, user: str) -> EpisodeOutcome:
         self.calls.append(("discharge", episode_id, day))
         return self._status(episode_id)
+
+    async def enter_authorization(
+        self, episode_id: str, inp: EnterAuthorizationInput, key: str
+    ) -> EpisodeOutcome:
+        """The validator's field rules; one answer per Update id ``auth:{episode}:{key}``."""
+        self.calls.append(("enter_authorization", f"auth:{episode_id}:{key}", inp))
+        errors = entry_errors(inp)
+        if errors:
+            return EpisodeOutcome(ok=False, message="invalid", field_errors=errors)
+        answer = AuthorizationStatus(approved=inp.status != "denied", number=inp.number)
+        return EpisodeOutcome(ok=True, authorization=answer)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ ADM = {"admin"}
 ALL = set(ROLES)
 PROG = {"intake", "clinician", "supervisor", "admin"}  # program staff screens
 PVIEW = PROG | {"biller"}  # the episode page
+COV = {"intake", "biller", "supervisor"}  # authorizations and coverage on the episode page
 JSON = {"content-type": "application/json"}
 
 # (method, path, roles allowed, form or json)
@@ -49,6 +50,7 @@ ROUTES: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("POST", "/episodes/E-{task}/days", PROG, {"date": "2026-11-02"}),
     ("POST", "/episodes/E-{task}/attendance", PROG, {"date": "2026-11-02"}),
     ("POST", "/episodes/E-{task}/discharge", PROG, {"date": "2026-11-02"}),
+    ("POST", "/episodes/E-{task}/authorizations", COV, {"status": "approved"}),
     ("GET", "/admin/tokens", ADM, None),
     ("POST", "/admin/tokens", ADM, {"name": "ehr"}),
     ("POST", "/admin/tokens/999/revoke", ADM, {}),

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models.db.base import utcnow
-from web import episode_pages
-from web.access import PROGRAM_STAFF, PROGRAM_VIEWERS
+from web import episode_changes, episode_pages
+from web.access import COVERAGE_STAFF, PROGRAM_STAFF, PROGRAM_VIEWERS
 from web.carc import carc_label
 from web.deps import AppSettings, Db, Episodes, Forbidden, require
 from web.episode_gateway import EpisodeOutcome
@@ -22,6 +22,7 @@ from workflows.episode_types import StartEpisodeInput
 router = APIRouter(prefix="/episodes")
 Staff = Annotated[CurrentUser, Depends(require(PROGRAM_STAFF))]
 Viewer = Annotated[CurrentUser, Depends(require(PROGRAM_VIEWERS))]
+Coverer = Annotated[CurrentUser, Depends(require(COVERAGE_STAFF))]
 
 
 def _choices() -> dict[str, Any]:
@@ -87,6 +88,7 @@ FLASHES = {
     "documented": "Day documented.",
     "attendance": "Attendance recorded.",
     "discharged": "Discharge recorded; the episode closes when its claims are resolved.",
+    "authorized": "Authorization recorded.",
 }
 
 
@@ -108,6 +110,7 @@ def _page(
     errors: dict[str, str] | None = None,
     flash: str = "",
     status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     audit(
         db, user.username, "view", patient_id=view.patient.id, target=f"episode:{view.episode.id}"
@@ -122,8 +125,14 @@ def _page(
         "outcome": outcome,
         "flash": flash,
         "may_act": bool(PROGRAM_STAFF & user.roles),
+        "may_cover": bool(COVERAGE_STAFF & user.roles),
         "carc_label": carc_label,
+        "auth_statuses": episode_changes.AUTH_STATUSES,
+        "auth_stages": episode_changes.AUTH_STAGES,
+        "auth_values": episode_changes.authorization_values(None),
+        "auth_errors": {},
         **_choices(),
+        **(extra or {}),
     }
     return render(request, "episode.html", ctx, status_code=status)
 
@@ -216,3 +225,29 @@ async def discharge(
     request: Request, db: Db, user: Staff, episodes: Episodes, episode_id: str
 ) -> Response:
     return await _simple(request, db, user, episode_id, "discharged", episodes.discharge)
+
+
+@router.post("/{episode_id}/authorizations")
+async def enter_authorization(
+    request: Request, db: Db, user: Coverer, episodes: Episodes, episode_id: str
+) -> Response:
+    """Record an authorization (the pending decision, or an extension while active)."""
+    view = _view(db, user, episode_id)
+    form = await _form(request)
+    inp, key, errors = episode_changes.parse_authorization(form, user.username)
+    outcome = None
+    if not errors:
+        outcome = await episodes.enter_authorization(view.episode.id, inp, key)
+        audit(
+            db,
+            user.username,
+            "change",
+            patient_id=view.patient.id,
+            target=f"episode:{episode_id}:authorization",
+        )
+        if outcome.ok:
+            return RedirectResponse(f"/episodes/{episode_id}?flash=authorized", status_code=303)
+        errors = dict(outcome.field_errors) or {"stage": outcome.message}
+    extra = {"auth_values": episode_changes.authorization_values(form), "auth_errors": errors}
+    status = 202 if outcome is not None and outcome.still_processing else 422
+    return _page(request, db, user, view, status=status, extra=extra)

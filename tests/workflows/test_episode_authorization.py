@@ -1,0 +1,228 @@
+"""The ``enter_authorization`` Update on the time-skipping server: an authorization
+entered on the episode page decides the pending request (withdrawing the biller's
+task), extends a running authorization (releasing held charges and settling the
+concurrent review), is refused with every bad field named, and is one record per
+submission."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from iopbill.temporal import activities_for, build_worker
+from models.db import tasks as task_repo
+from models.db.billing_tables import AuthorizationRow
+from tests.workflows.fake_claim import FakeClaimWorkflow
+from tests.workflows.fake_clearinghouse import FAKES
+from tests.workflows.helpers import eventually, terminate_open, with_fakes
+from tests.workflows.test_episode_flow import (
+    DAY,
+    day,
+    held_charges,
+    open_task,
+    register,
+    stage,
+    start,
+    to_active,
+    today,
+)
+from workflows.episode import EpisodeWorkflow
+from workflows.episode_types import (
+    SIGNAL_ELIGIBILITY,
+    DischargeInput,
+    EligibilityNotice,
+    EnterAuthorizationInput,
+    Stage,
+)
+from workflows.errors import ErrorType
+
+pytestmark = pytest.mark.temporal
+
+
+@pytest.fixture
+def ts_env(fresh_ts_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    return fresh_ts_env
+
+
+@pytest.fixture
+async def worker(
+    ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
+) -> AsyncIterator[Worker]:
+    acts = with_fakes(activities_for(sqlite_sessions), FAKES)
+    async with build_worker(
+        ts_env.client,
+        task_queue,
+        sqlite_sessions,
+        activities=acts,
+        extra_workflows=[FakeClaimWorkflow],
+    ) as w:
+        yield w
+        await terminate_open(ts_env, task_queue)
+
+
+def entered(first: date, **changes: object) -> EnterAuthorizationInput:
+    values: dict[str, object] = {
+        "status": "approved",
+        "number": "PA-HAND-1",
+        "start": first.isoformat(),
+        "end": (first + timedelta(days=30)).isoformat(),
+        "units": 20,
+        "user": "ivy",
+    }
+    return EnterAuthorizationInput(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def auth_rows(sessions: sessionmaker[Session], episode_id: str) -> list[AuthorizationRow]:
+    with sessions() as s:
+        stmt = select(AuthorizationRow).where(AuthorizationRow.episode_id == episode_id)
+        return list(s.scalars(stmt))
+
+
+def field_errors(exc: WorkflowUpdateFailedError) -> dict[str, str]:
+    cause = exc.cause
+    assert isinstance(cause, ApplicationError) and cause.type == ErrorType.FORM_INVALID
+    errors = cause.details[0]
+    assert isinstance(errors, dict)
+    return errors
+
+
+async def test_entered_authorization_decides_the_pending_request_once_per_submission(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+    with pytest.raises(WorkflowUpdateFailedError) as early:  # nothing to decide yet
+        await handle.execute_update(EpisodeWorkflow.enter_authorization, entered(t0))
+    assert "eligibility stage" in field_errors(early.value)["stage"]
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+
+    update_id = f"auth:{episode_id}:0123456789ab"
+    first = await handle.execute_update(
+        EpisodeWorkflow.enter_authorization, entered(t0), id=update_id
+    )
+    again = await handle.execute_update(  # a double click: the same Update id
+        EpisodeWorkflow.enter_authorization, entered(t0), id=update_id
+    )
+    assert first.approved and first.number == "PA-HAND-1" and again == first
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    (row,) = auth_rows(sqlite_sessions, episode_id)
+    assert (row.number, row.units, row.source, row.start) == ("PA-HAND-1", 20, "staff", t0)
+    summary = await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
+    assert summary.held == [] and summary.units_remaining == 19
+    await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=t0.isoformat()))
+
+
+async def test_bad_input_is_refused_with_every_bad_field_named(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+    bad = entered(t0, number=" ", start="2026-13-01", end="", units=0)
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await handle.execute_update(EpisodeWorkflow.enter_authorization, bad)
+    assert set(field_errors(failed.value)) == {"number", "start", "end", "units"}
+    backwards = entered(t0, start=t0.isoformat(), end=(t0 - timedelta(days=1)).isoformat())
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await handle.execute_update(EpisodeWorkflow.enter_authorization, backwards)
+    assert set(field_errors(failed.value)) == {"end"}
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await handle.execute_update(EpisodeWorkflow.enter_authorization, entered(t0, status="ok"))
+    assert set(field_errors(failed.value)) == {"status"}
+    assert auth_rows(sqlite_sessions, episode_id) == []
+    assert (await handle.query(EpisodeWorkflow.status)).stage is Stage.AUTHORIZATION
+    # denied needs no number, dates or units; the episode goes on without authorization
+    denied = await handle.execute_update(
+        EpisodeWorkflow.enter_authorization,
+        EnterAuthorizationInput(status="denied", user="ivy"),
+    )
+    assert not denied.approved
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    assert auth_rows(sqlite_sessions, episode_id) == []
+    await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=t0.isoformat()))
+
+
+async def test_entering_the_authorization_withdraws_the_billers_open_task(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+    await ts_env.sleep(8 * DAY)  # no payer decision in the 7 standard days: a biller's task
+    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "authorization"))
+    result = await handle.execute_update(
+        EpisodeWorkflow.enter_authorization, entered(t0, user="ivy")
+    )
+    assert result.approved
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    with sqlite_sessions() as s:
+        row = task_repo.get(s, task.id)  # type: ignore[attr-defined]
+        assert row is not None and row.status == "withdrawn"
+        assert row.withdrawn_reason == "the authorization was recorded by ivy on the episode page"
+    assert [r.source for r in auth_rows(sqlite_sessions, episode_id)] == ["staff"]
+    assert (await handle.query(EpisodeWorkflow.status)).open_task_ids == []
+
+
+async def test_an_extension_releases_held_charges_and_settles_the_concurrent_review(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+    await to_active(handle, sqlite_sessions, episode_id, "partial", "PA-9", t0, 30, 3)
+    for n in range(4):
+        await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
+        await ts_env.sleep(DAY)
+    assert held_charges(sqlite_sessions, episode_id)
+    review = await eventually(lambda: open_task(sqlite_sessions, episode_id, "concurrent_review"))
+    end = (t0 + timedelta(days=45)).isoformat()
+    result = await handle.execute_update(
+        EpisodeWorkflow.enter_authorization,
+        entered(t0, number="PA-9", end=end, units=10, user="sam"),
+        id=f"auth:{episode_id}:feedfacecafe",
+    )
+    assert result.approved and result.message == "PA-9 extended"
+    assert not held_charges(sqlite_sessions, episode_id)
+    (row,) = auth_rows(sqlite_sessions, episode_id)
+    assert row.units == 13 and row.end.isoformat() == end
+    with sqlite_sessions() as s:
+        closed = task_repo.get(s, review.id)  # type: ignore[attr-defined]
+        assert closed is not None and closed.status == "withdrawn"
+        assert "recorded by sam" in (closed.withdrawn_reason or "")
+    await ts_env.sleep(DAY)
+    status = await handle.query(EpisodeWorkflow.status)
+    assert status.stage is Stage.ACTIVE and status.open_task_ids == []
