@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from activities.db import unit_of_work
 from activities.domain_json import from_json, to_json
 from iopbill.settings import Settings
+from models import ruleset_catalog
 from models.db import billing as repo
 from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, Posting
 from models.db.tables import Episode, Patient
@@ -28,7 +29,6 @@ from models.domain.charges import Charge, DocumentedDay, capture_day
 from models.domain.claims import ClaimContext, InterimState, billing_period, build_claims
 from models.domain.deadlines import Clock, compute_deadline
 from models.domain.ruleset_schema import Program, RuleSet
-from models.domain.rulesets import load_ruleset, load_ruleset_version
 from models.domain.serialization import day_from_dict
 from models.domain.values import DateSpan, DomainError
 from workflows.episode_types import (
@@ -78,7 +78,7 @@ class EpisodeBillingActivities:
             admit = episode.admit_date or date.fromisoformat(inp.as_of)
             if episode.admit_date is None:
                 episode.admit_date = admit
-            rules = load_ruleset(episode.payer_id, admit)
+            rules = ruleset_catalog.in_force(session, episode.payer_id, admit)
             d = rules.deadlines
             return EpisodeFacts(
                 payer_id=episode.payer_id,
@@ -127,7 +127,7 @@ class EpisodeBillingActivities:
             episode = _episode(session, inp.episode_id)
             if inp.status == "denied":
                 return AuthorizationStatus(approved=False, message="the payer denied the request")
-            rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
+            rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
             existing = list(repo.authorizations(session, inp.episode_id))
             if inp.extend and existing:
                 latest = existing[-1]
@@ -166,7 +166,7 @@ class EpisodeBillingActivities:
         day = _parse_day(inp.document.day)
         with unit_of_work(self._sessions) as session:
             episode = _episode(session, inp.episode_id)
-            rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
+            rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
             result = capture_day(day, rules)
             repo.store_day(
                 session,
@@ -220,7 +220,7 @@ class EpisodeBillingActivities:
         day = _parse_day(inp.document.day)
         with self._sessions() as session:
             episode = _episode(session, inp.episode_id)
-            rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
+            rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
             result = capture_day(day, rules)
             auths = [_auth(a) for a in repo.authorizations(session, episode.id)]
             used = _billed_units(session, episode.id)
@@ -294,7 +294,7 @@ class EpisodeBillingActivities:
         discharge = date.fromisoformat(inp.discharge_date) if inp.discharge_date else None
         with unit_of_work(self._sessions) as session:
             episode = _episode(session, inp.episode_id)
-            rules = load_ruleset_version(episode.payer_id, inp.ruleset_version)
+            rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
             rows = list(repo.charges(session, inp.episode_id, status="billable"))
             by_key = {(r.day, r.code, r.charge_cents, tuple(r.modifiers)): r for r in rows}
             items = [

@@ -29,6 +29,7 @@ from activities.claim_rules import (
 )
 from activities.db import unit_of_work
 from activities.domain_json import from_json, to_json
+from models import ruleset_catalog
 from models.claim_tasks import GENERAL_FIELD, form_field_for
 from models.db import claims as repo
 from models.db.billing_tables import Appeal, ClaimRow, Denial, Posting
@@ -48,7 +49,6 @@ from models.domain import (
     add_claim,
     blocks_submission,
     compute_deadline,
-    load_ruleset_version,
     post_adjudication,
     replacement_claim,
     route_denial,
@@ -124,8 +124,9 @@ def _claim(row: ClaimRow) -> Claim:
     return from_json(Claim, row.claim)
 
 
-def _rules(claim: Claim) -> RuleSet:
-    return load_ruleset_version(claim.payer_id, claim.ruleset_version)
+def _rules(session: Session, claim: Claim) -> RuleSet:
+    """The version the claim was built under (shipped or added by an admin)."""
+    return ruleset_catalog.version(session, claim.payer_id, claim.ruleset_version)
 
 
 def _ledger(row: ClaimRow, claim: Claim) -> Ledger:
@@ -174,7 +175,7 @@ class ClaimActivities:
                 due, rule = row.filing_deadline, "filing deadline stored on the claim"
             else:
                 first = min(line.date_of_service for line in claim.lines)
-                dl = compute_deadline(Clock.TIMELY_FILING, _rules(claim), first)
+                dl = compute_deadline(Clock.TIMELY_FILING, _rules(session, claim), first)
                 due, rule = dl.due, dl.rule
                 row.filing_deadline = due
             if not row.ledger:
@@ -220,8 +221,9 @@ class ClaimActivities:
     def deadline(self, inp: DeadlineInput) -> DeadlineResult:
         with unit_of_work(self._sessions) as session:
             claim = _claim(repo.require(session, inp.claim_id))
+            rules = _rules(session, claim)
         dl = compute_deadline(
-            Clock(inp.clock), _rules(claim), _day(inp.start), level=inp.level, repeat=inp.repeat
+            Clock(inp.clock), rules, _day(inp.start), level=inp.level, repeat=inp.repeat
         )
         return DeadlineResult(due=dl.due.isoformat(), rule=dl.rule)
 
@@ -243,9 +245,8 @@ class ClaimActivities:
                 for a in repo.authorizations_for(session, row.episode_id)
                 if a.number and a.codes and a.status in ("approved", "partial")
             )
-            findings = scrub(
-                claim, ScrubContext(rules=_rules(claim), authorizations=auths), _day(inp.today)
-            )
+            context = ScrubContext(rules=_rules(session, claim), authorizations=auths)
+            findings = scrub(claim, context, _day(inp.today))
             blocked = blocks_submission(findings)
             notes: dict[str, str] = {}
             for f in findings:
@@ -379,7 +380,7 @@ class ClaimActivities:
             if done is not None:
                 return PostingOutcome(**done)
             claim = _claim(row)
-            rules = _rules(claim)
+            rules = _rules(session, claim)
             ledger = _ledger(row, claim)
             adj = adjudication_from_835(payment, posting_id, row.id, ledger)
             if adj == ALREADY_REVERSED:
@@ -473,7 +474,7 @@ class ClaimActivities:
             if post is None:
                 return DenialPlan()
             claim = _claim(row)
-            rules = _rules(claim)
+            rules = _rules(session, claim)
             grouped: dict[tuple[str, str], tuple[int, list[str]]] = {}
             for adj in post.adjustments:
                 key = (str(adj["group"]), str(adj["carc"]))
@@ -607,7 +608,7 @@ class ClaimActivities:
         with unit_of_work(self._sessions) as session:
             row = repo.require(session, inp.claim_id)
             claim = _claim(row)
-            rules = _rules(claim)
+            rules = _rules(session, claim)
             notice = _day(inp.notice_date)
             dl = compute_deadline(Clock.APPEAL, rules, notice, level=inp.level)
             levels = {lvl.level: lvl for lvl in rules.deadlines.appeal_levels}

@@ -7,6 +7,7 @@ from alembic import context
 from iopbill.settings import get_settings
 from models.db import (
     billing_tables,  # noqa: F401  (billing process tables, revision 0003)
+    rulesets,  # noqa: F401  (rule-set versions added by an admin, revision 0005)
     tables,  # noqa: F401  (registers the tables on Base.metadata)
     web_tables,  # noqa: F401  (the web app's tables, revision 0002)
 )

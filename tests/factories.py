@@ -6,7 +6,9 @@ keyword. Keep builders grouped by the module they build for.
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from importlib import resources
 from typing import Any
 
 from models.domain import (
@@ -28,6 +30,7 @@ from models.domain import (
     Service,
     ServiceKind,
     TelehealthMode,
+    list_rulesets,
     load_ruleset,
 )
 
@@ -44,6 +47,26 @@ def ruleset(payer_id: str = "medicaid_state", as_of: date = RULES_AS_OF) -> Rule
 
 
 # --- models.domain.charges ------------------------------------------------------------------
+def ruleset_text(
+    payer_id: str = "commercial_alpha",
+    *,
+    base: str = "2026.1",
+    version: str = "2027.1",
+    effective: str = "2027-01-04",
+    changes: dict[str, str] | None = None,
+) -> str:
+    """The TOML of a shipped version with a new ``version``/``effective`` and ``changes``
+    (exact text → replacement): what an admin pastes as a payer's next version."""
+    (source,) = [rs.source for rs in list_rulesets() if rs.id == payer_id and rs.version == base]
+    text = (resources.files("models.domain.rulesets") / source).read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^version = .*$", f'version = "{version}"', text, count=1)
+    text = re.sub(r"(?m)^effective = .*$", f"effective = {effective}", text, count=1)
+    for old, new in (changes or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
 def service(kind: ServiceKind = ServiceKind.GROUP, minutes: int = 60, **kw: Any) -> Service:
     return Service(kind=kind, minutes=minutes, **kw)
 

@@ -35,13 +35,13 @@ from temporalio.exceptions import ApplicationError
 
 from activities.db import unit_of_work
 from activities.domain_json import from_json
+from models import ruleset_catalog
 from models.db import x12files as repo
 from models.db.billing_tables import Appeal, ClaimRow, Coverage, X12File
 from models.db.counters import next_control_number
 from models.db.tables import Episode, Patient
 from models.domain.claims import Claim
 from models.domain.ruleset_schema import Program
-from models.domain.rulesets import load_ruleset
 from models.domain.values import DomainError
 from models.x12 import (
     ClaimForm,
@@ -400,7 +400,7 @@ class ClearinghouseActivities:
                     payer_id=episode.payer_id,
                     member_id=who.member_id,
                     program=episode.program,
-                    codes=_program_codes(episode.payer_id, episode.program, start),
+                    codes=_program_codes(s, episode.payer_id, episode.program, start),
                     start=start,
                     end=start + timedelta(days=DEFAULT_AUTH_DAYS - 1),
                     units=DEFAULT_AUTH_UNITS,
@@ -437,9 +437,9 @@ class ClearinghouseActivities:
         ]
 
 
-def _program_codes(payer_id: str, program: str, as_of: date) -> tuple[str, ...]:
+def _program_codes(s: Session, payer_id: str, program: str, as_of: date) -> tuple[str, ...]:
     try:
-        rules = load_ruleset(payer_id, as_of)
+        rules = ruleset_catalog.in_force(s, payer_id, as_of)
         rule = rules.program(Program(program))
     except (DomainError, ValueError, StopIteration):
         return ()

@@ -22,10 +22,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.db import unit_of_work
+from models import ruleset_catalog
 from models.db import x12files as repo
 from models.db.counters import next_control_number
 from models.domain.ruleset_schema import RuleSet
-from models.domain.rulesets import load_ruleset
 from models.domain.values import DomainError
 from models.x12 import (
     BillingProvider,
@@ -95,15 +95,15 @@ class _Answer:
     episode_id: str | None = None
 
 
-def _rules_on(payer_id: str, day: date) -> RuleSet | None:
+def _rules_on(s: Session, payer_id: str, day: date) -> RuleSet | None:
     try:
-        return load_ruleset(payer_id, day)
+        return ruleset_catalog.in_force(s, payer_id, day)
     except DomainError:
         return None
 
 
-def _rules(payer_id: str, claim: Claim837) -> RuleSet | None:
-    return _rules_on(payer_id, claim.service_period[0])
+def _rules(s: Session, payer_id: str, claim: Claim837) -> RuleSet | None:
+    return _rules_on(s, payer_id, claim.service_period[0])
 
 
 def _stem(name: str) -> str:
@@ -226,7 +226,7 @@ class Simulator:
                 payment = adjudicate(
                     claim,
                     who,
-                    _rules(payer.id, claim),
+                    _rules(s, payer.id, claim),
                     rng,
                     self._payer_claim_number(claim_id, attempt),
                 )
@@ -278,7 +278,7 @@ class Simulator:
                 for q in req.queries:
                     if "NOELIG" in q.member_id:
                         continue
-                    rules = _rules_on(payer.id, q.service_date)
+                    rules = _rules_on(s, payer.id, q.service_date)
                     requires_auth = rules is not None and rules.prior_auth_required
                     results.append(eligibility_result(q, who, requires_auth))
                 if not results:
@@ -440,7 +440,7 @@ class Simulator:
         payment = adjudicate(
             claim,
             who,
-            _rules(payer.id, claim),
+            _rules(s, payer.id, claim),
             rng,
             self._payer_claim_number(sheet.claim_id, 100 + sheet.level),
             overturn=True,
