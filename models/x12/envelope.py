@@ -9,9 +9,11 @@ its IEA/GE/SE (control numbers and counts) before any transaction is read.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from . import accel
 from .errors import X12Error
 from .values import format_date, format_time
 
@@ -99,7 +101,9 @@ class RawTransaction:
         )
 
 
-def _split(text: str, file: str | None) -> tuple[Delimiters, list[list[str]]]:
+def _split(text: str, file: str | None) -> tuple[Delimiters, list[list[str]], list[int]]:
+    """Delimiters, segments as lists of elements, and the indices of the segments that
+    are envelope segments or have a malformed id (where a transaction must end)."""
     text = text.lstrip("\ufeff \t\r\n")
     if not text.startswith("ISA"):
         raise X12Error("not an X12 interchange: the data does not start with ISA", file=file)
@@ -132,6 +136,15 @@ def _split(text: str, file: str | None) -> tuple[Delimiters, list[list[str]]]:
             segment_position=1,
             segment_id="ISA",
         )
+    found = accel.split_segments(text, ele, term)
+    segs, marks = found if found is not None else _split_py(text, ele, term, file)
+    return delims, segs, marks
+
+
+def _split_py(
+    text: str, ele: str, term: str, file: str | None
+) -> tuple[list[list[str]], list[int]]:
+    """The Python twin of ``_speedups.split_segments``."""
     parts = text.split(term)
     if parts[-1].strip():
         raise X12Error(
@@ -149,7 +162,16 @@ def _split(text: str, file: str | None) -> tuple[Delimiters, list[list[str]]]:
         parts = text.split(term)
         parts.pop()
     segs = [p.split(ele) for p in parts]
-    return delims, segs
+    ok: set[str] = set()  # ids already seen to be ordinary segment ids
+    marks = []
+    for k, seg in enumerate(segs):
+        sid = seg[0]
+        if sid not in ok:
+            if sid in _ENVELOPE_IDS or not _is_segment_id(sid):
+                marks.append(k)
+            else:
+                ok.add(sid)
+    return segs, marks
 
 
 def _envelope(isa: list[str], gs: list[str], pos: int, file: str | None) -> Envelope:
@@ -184,9 +206,13 @@ def _envelope(isa: list[str], gs: list[str], pos: int, file: str | None) -> Enve
     )
 
 
+def _is_segment_id(sid: str) -> bool:
+    return 2 <= len(sid) <= 3 and sid.isascii() and sid.isalnum() and sid.isupper()
+
+
 def tokenize(text: str, file: str | None = None) -> list[RawTransaction]:
     """Split a whole file into checked transactions; raise X12Error on any envelope fault."""
-    delims, segs = _split(text, file)
+    delims, segs, marks = _split(text, file)
     out: list[RawTransaction] = []
     isa: list[str] | None = None
     gs: list[str] | None = None
@@ -195,7 +221,6 @@ def tokenize(text: str, file: str | None = None) -> list[RawTransaction]:
     sets = 0
     i = 0
     n = len(segs)
-    good_ids: set[str] = set()
     while i < n:
         seg = segs[i]
         sid = seg[0]
@@ -264,16 +289,10 @@ def tokenize(text: str, file: str | None = None) -> list[RawTransaction]:
                 raise fail("ST outside a functional group")
             if len(seg) < 3 or not seg[2]:
                 raise fail("ST needs a transaction set id and control number")
-            j = i + 1
-            while j < n:  # find SE, checking segment ids on the way (one pass)
-                s = segs[j][0]
-                if s not in good_ids:
-                    if s in _ENVELOPE_IDS:
-                        break
-                    if not (2 <= len(s) <= 3 and s.isascii() and s.isalnum() and s.isupper()):
-                        raise fail(f"{s[:10]!r} is not a segment id", _p=j + 1, _s="")
-                    good_ids.add(s)
-                j += 1
+            k = bisect_right(marks, i)  # the first envelope segment or bad id after ST
+            j = marks[k] if k < len(marks) else n
+            if j < n and segs[j][0] not in _ENVELOPE_IDS:
+                raise fail(f"{segs[j][0][:10]!r} is not a segment id", _p=j + 1, _s="")
             if j >= n or segs[j][0] != "SE":
                 raise fail(f"transaction {seg[2]} has no SE", _p=j + 1 if j < n else pos)
             se = segs[j]

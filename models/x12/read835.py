@@ -8,7 +8,9 @@ once per claim and line.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 
+from . import accel
 from .claim837 import Address
 from .document import Document, read_with
 from .envelope import RawTransaction
@@ -22,7 +24,7 @@ from .remit835 import (
     RemitLine,
     Remittance,
 )
-from .values import format_cents, parse_cents, parse_date
+from .values import _DATES, format_cents, parse_cents, parse_date
 
 __all__ = ["parse_835", "read_835"]
 
@@ -32,6 +34,44 @@ _KNOWN = frozenset(
         "TS2", "CLP", "CAS", "NM1", "MIA", "MOA", "AMT", "QTY", "SVC", "LQ", "PLB",
     )
 )  # fmt: skip
+
+
+# What the C twin of _claims needs: the result classes with their fields in the
+# order it fills them, the parsers and their cache, and the code sets.
+_ADJUSTMENT_FIELDS = ("group", "reason", "amount_cents", "quantity")
+_LINE_FIELDS = (
+    "procedure_code", "charge_cents", "paid_cents", "qualifier", "modifiers", "revenue_code",
+    "units", "service_date", "service_start", "service_end", "control_number",
+    "allowed_cents", "adjustments", "remarks",
+)  # fmt: skip
+_CLAIM_FIELDS = (
+    "patient_control_number", "status", "charge_cents", "paid_cents",
+    "patient_responsibility_cents", "filing_indicator", "payer_claim_number", "facility_type",
+    "frequency_code", "patient_last_name", "patient_first_name", "member_id",
+    "statement_from", "statement_to", "adjustments", "lines",
+)  # fmt: skip
+
+
+def _descriptors(cls: type, names: tuple[str, ...]) -> tuple[object, ...]:
+    assert set(names) == {f.name for f in fields(cls)}, f"{cls.__name__}: the C twin fills all"
+    return tuple(cls.__dict__[name] for name in names)
+
+
+_SPEC = (
+    Adjustment,
+    RemitLine,
+    ClaimPayment,
+    _descriptors(Adjustment, _ADJUSTMENT_FIELDS),
+    _descriptors(RemitLine, _LINE_FIELDS),
+    _descriptors(ClaimPayment, _CLAIM_FIELDS),
+    _DATES,
+    parse_date,
+    parse_cents,
+    _KNOWN,
+    CAS_GROUPS,
+    CLAIM_STATUSES,
+    PROCEDURE_QUALIFIERS,
+)
 
 
 def read_835(text: str, file: str | None = None) -> Document[Remittance]:
@@ -207,25 +247,40 @@ def _cas(raw: RawTransaction, seg: list[str], idx: int, target: list[Adjustment]
     return total
 
 
-def parse_835(raw: RawTransaction) -> Remittance:
+def _plb(
+    raw: RawTransaction, comp: str, seg: list[str], idx: int, plbs: list[ProviderAdjustment]
+) -> None:
+    n = len(seg)
+    if n < 5 or n % 2 == 0:
+        raise raw.error("PLB needs a provider, date and adjustment pairs", idx)
+    when = _date(raw, seg, idx, 2)
+    for k in range(3, n, 2):
+        parts = seg[k].split(comp)
+        if not parts[0]:
+            raise raw.error("PLB adjustment reason is missing", idx, k)
+        plbs.append(
+            ProviderAdjustment(
+                provider_id=seg[1],
+                fiscal_period_end=when,
+                reason=parts[0],
+                reference=parts[1] if len(parts) > 1 else "",
+                amount_cents=_money(raw, seg, idx, k + 1),
+            )
+        )
+
+
+def _claims(raw: RawTransaction, start: int) -> tuple[list[ClaimPayment], int]:
+    """Read the claims from the CLP at ``start``; return them and the index of the
+    PLB or SE that ends them. The Python twin of ``_speedups.read_claims``."""
     segs = raw.segments
     comp = raw.delimiters.component
     cents = parse_cents
     Adj = Adjustment
     seen: dict[str, int] = {}
-
-    bpr: list[str] | None = None
-    trn: list[str] | None = None
-    payer_name = payee_name = payee_id = payee_q = payer_id = phone = ""
-    payer_addr: Address | None = None
-    production: dt.date | None = None
-    area = "header"
-    n3: list[str] | None = None
     claims: list[ClaimPayment] = []
-    plbs: list[ProviderAdjustment] = []
     # the open claim
-    clp: list[str] | None = None
-    clp_idx = 0
+    clp: list[str] = segs[start]
+    clp_idx = start
     c_adj: list[Adjustment] = []
     c_total = 0
     c_lines: list[RemitLine] = []
@@ -245,7 +300,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
     l_allowed: int | None = None
 
     last = len(segs) - 1
-    for idx in range(1, last + 1):
+    for idx in range(start + 1, last + 1):
         seg = segs[idx]
         sid = seg[0] if idx < last else "SE"
         if sid == "CAS":
@@ -267,10 +322,8 @@ def parse_835(raw: RawTransaction) -> Remittance:
                     amount = _cas(raw, seg, idx, l_adj)
                 l_total += amount
                 c_total += amount
-            elif clp is not None:
-                c_total += _cas(raw, seg, idx, c_adj)
             else:
-                raise raw.error("CAS outside a claim", idx)
+                c_total += _cas(raw, seg, idx, c_adj)
             continue
         if sid == "DTM":
             q = seg[1] if len(seg) > 1 else ""
@@ -281,25 +334,19 @@ def parse_835(raw: RawTransaction) -> Remittance:
                     d150 = _date(raw, seg, idx, 2)
                 elif q == "151":
                     d151 = _date(raw, seg, idx, 2)
-            elif clp is not None:
-                if q == "232":
-                    d232 = _date(raw, seg, idx, 2)
-                elif q == "233":
-                    d233 = _date(raw, seg, idx, 2)
-            elif area == "header" and q == "405":
-                production = _date(raw, seg, idx, 2)
+            elif q == "232":
+                d232 = _date(raw, seg, idx, 2)
+            elif q == "233":
+                d233 = _date(raw, seg, idx, 2)
             continue
         if sid in ("SVC", "CLP", "PLB", "SE"):
             if svc is not None:  # close the open line
-                assert clp is not None
                 c_lines.append(
                     _line(raw, comp, svc, svc_idx, l_adj, l_total, l_rem, d472, d150, d151,
                           l_ctl, l_allowed)
                 )  # fmt: skip
                 svc = None
             if sid == "SVC":
-                if clp is None:
-                    raise raw.error("SVC outside a claim", idx)
                 if len(seg) < 4:
                     raise raw.error("SVC needs a procedure, charge and payment", idx)
                 svc, svc_idx = seg, idx
@@ -307,54 +354,77 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 d472 = d150 = d151 = l_allowed = None
                 l_ctl = ""
                 continue
-            if clp is not None:  # close the open claim
-                claims.append(
-                    _claim(raw, clp, clp_idx, c_total, c_adj, c_lines, c_name, d232, d233)
-                )
-                clp = None
-            if sid == "CLP":
-                if bpr is None or not payee_name:
-                    raise raw.error("CLP before the BPR and payee (N1*PE)", idx)
-                if area == "trailer":
-                    raise raw.error("CLP after the provider adjustments (PLB)", idx)
-                clp, clp_idx = seg, idx
-                c_adj, c_lines, c_total, c_name = [], [], 0, None
-                d232 = d233 = None
-                area = "claims"
-            elif sid == "PLB":
-                area = "trailer"
-                n = len(seg)
-                if n < 5 or n % 2 == 0:
-                    raise raw.error("PLB needs a provider, date and adjustment pairs", idx)
-                when = _date(raw, seg, idx, 2)
-                for k in range(3, n, 2):
-                    parts = seg[k].split(comp)
-                    if not parts[0]:
-                        raise raw.error("PLB adjustment reason is missing", idx, k)
-                    plbs.append(
-                        ProviderAdjustment(
-                            provider_id=seg[1],
-                            fiscal_period_end=when,
-                            reason=parts[0],
-                            reference=parts[1] if len(parts) > 1 else "",
-                            amount_cents=_money(raw, seg, idx, k + 1),
-                        )
-                    )
+            claims.append(_claim(raw, clp, clp_idx, c_total, c_adj, c_lines, c_name, d232, d233))
+            if sid != "CLP":
+                return claims, idx
+            clp, clp_idx = seg, idx
+            c_adj, c_lines, c_total, c_name = [], [], 0, None
+            d232 = d233 = None
             continue
         if sid == "NM1":
-            if clp is not None and svc is None and len(seg) > 1 and seg[1] == "QC":
+            if svc is None and len(seg) > 1 and seg[1] == "QC":
                 c_name = seg
         elif sid == "REF":
             if svc is not None and len(seg) > 2 and seg[1] == "6R":
                 l_ctl = seg[2]
-            elif area == "payer" and len(seg) > 2 and seg[1] == "2U":
-                payer_id = seg[2]
         elif sid == "AMT":
             if svc is not None and len(seg) > 2 and seg[1] == "B6":
                 l_allowed = _money(raw, seg, idx, 2)
         elif sid == "LQ":
             if svc is not None and len(seg) > 2 and seg[1] == "HE":
                 l_rem.append(seg[2])
+        elif sid == "N1":
+            raise raw.error("N1 after the claims", idx)
+        elif sid == "BPR":
+            raise raw.error("BPR must be the first segment after ST, once", idx)
+        elif sid not in _KNOWN:
+            raise raw.error(f"segment {sid} does not belong in an 835", idx)
+    raise AssertionError("unreachable: the last segment always ends the claims")
+
+
+def parse_835(raw: RawTransaction) -> Remittance:
+    segs = raw.segments
+    comp = raw.delimiters.component
+    bpr: list[str] | None = None
+    trn: list[str] | None = None
+    payer_name = payee_name = payee_id = payee_q = payer_id = phone = ""
+    payer_addr: Address | None = None
+    production: dt.date | None = None
+    area = "header"
+    n3: list[str] | None = None
+    claims: list[ClaimPayment] = []
+    plbs: list[ProviderAdjustment] = []
+
+    # Outside the claims: the header, then PLBs. The claims themselves are read by
+    # _claims (or its C twin), which stops at the PLB or SE that ends them.
+    last = len(segs) - 1
+    idx = 1
+    while idx <= last:
+        seg = segs[idx]
+        sid = seg[0] if idx < last else "SE"
+        if sid == "CLP":
+            if bpr is None or not payee_name:
+                raise raw.error("CLP before the BPR and payee (N1*PE)", idx)
+            if area == "trailer":
+                raise raw.error("CLP after the provider adjustments (PLB)", idx)
+            area = "claims"
+            found = accel.read_claims(segs, idx, comp, _SPEC)
+            more, idx = found if found is not None else _claims(raw, idx)
+            claims += more
+            continue  # segs[idx] is the PLB or SE that closed the claims
+        if sid == "CAS":
+            raise raw.error("CAS outside a claim", idx)
+        if sid == "SVC":
+            raise raw.error("SVC outside a claim", idx)
+        if sid == "DTM":
+            if area == "header" and len(seg) > 1 and seg[1] == "405":
+                production = _date(raw, seg, idx, 2)
+        elif sid == "PLB":
+            area = "trailer"
+            _plb(raw, comp, seg, idx, plbs)
+        elif sid == "REF":
+            if area == "payer" and len(seg) > 2 and seg[1] == "2U":
+                payer_id = seg[2]
         elif sid == "N1":
             q = seg[1] if len(seg) > 1 else ""
             if area not in ("header", "payer", "payee"):
@@ -393,8 +463,9 @@ def parse_835(raw: RawTransaction) -> Remittance:
         elif sid == "TRN":
             if area == "header":
                 trn = seg
-        elif sid not in _KNOWN:
+        elif sid != "SE" and sid not in _KNOWN:
             raise raw.error(f"segment {sid} does not belong in an 835", idx)
+        idx += 1
 
     if bpr is None or trn is None or len(trn) < 4:
         raise raw.error("an 835 needs BPR and TRN (with TRN03)", 1)
