@@ -27,7 +27,14 @@ from iopbill.settings import Settings
 from iopbill.temporal import build_worker
 from models.db import claims as claim_repo
 from models.db import episodes as episode_repo
-from models.db.billing_tables import ClaimEvent, ClaimRow, X12File
+from models.db.billing_tables import (
+    Appeal,
+    AuthorizationRow,
+    ClaimEvent,
+    ClaimRow,
+    Posting,
+    X12File,
+)
 from models.db.tables import Episode, Task
 from models.domain import Ledger
 from models.task_catalog import get_kind
@@ -47,6 +54,7 @@ DAY = 86400.0
 T0 = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
 TODAY = T0.date()
 GAMMA = "commercial_gamma"  # no prior auth, billed once per episode, S9480 at 180.00
+ALPHA = "commercial_alpha"  # prior auth required, billed weekly
 
 EpisodeHandle = WorkflowHandle[EpisodeWorkflow, EpisodeStatus]
 
@@ -157,9 +165,18 @@ class Rig:
             if value:
                 return value
             if skipped >= max_days:
-                return await eventually(probe, timeout=5)  # the last step's work may lag
+                try:
+                    return await eventually(probe, timeout=5)  # the last step's work may lag
+                except AssertionError:
+                    now = await self.env.get_current_time()
+                    raise AssertionError(f"not so within {max_days} days (now {now})") from None
             await self.env.sleep(step_days * DAY)
             skipped += step_days
+
+    async def until_day(self, day: date) -> None:
+        """Skip time until business day ``day`` has begun (documenting it is allowed)."""
+        while await self.today() < day:
+            await self.env.sleep(DAY / 4)
 
     # -- read model ----------------------------------------------------------------------------
     def claim(self, claim_id: str) -> ClaimRow:
@@ -182,6 +199,25 @@ class Rig:
         with self.sessions() as s:
             rows = s.scalars(select(X12File).where(X12File.kind == kind).order_by(X12File.id))
             return [f for f in rows if claim_id in f.claim_ids]
+
+    def postings(self, claim_id: str) -> list[Posting]:
+        with self.sessions() as s:
+            return list(
+                s.scalars(select(Posting).where(Posting.claim_id == claim_id).order_by(Posting.id))
+            )
+
+    def authorization(self, episode_id: str) -> AuthorizationRow:
+        with self.sessions() as s:
+            row = s.scalars(
+                select(AuthorizationRow).where(AuthorizationRow.episode_id == episode_id)
+            ).one()
+            return row
+
+    def appeal(self, appeal_id: str) -> Appeal:
+        with self.sessions() as s:
+            row = s.get(Appeal, appeal_id)
+            assert row is not None, appeal_id
+            return row
 
     def tasks(
         self, kind: str, *, claim_id: str | None = None, episode_id: str | None = None
