@@ -13,7 +13,12 @@ from web.access import ADMIN, SUPERVISOR, WORKERS, queues_for
 from web.episode_gateway import EpisodeOutcome
 from web.gateway import TaskOutcome
 from web.security import PRELOGIN_COOKIE, SESSION_COOKIE, CurrentUser, Signer, load_user
-from workflows.episode_types import DocumentDayInput, EnterAuthorizationInput, StartEpisodeInput
+from workflows.episode_types import (
+    CoverageChangedInput,
+    DocumentDayInput,
+    EnterAuthorizationInput,
+    StartEpisodeInput,
+)
 from workflows.task_types import ReassignTaskInput
 
 
@@ -44,6 +49,10 @@ class EpisodeActions(Protocol):
 
     async def enter_authorization(
         self, episode_id: str, inp: EnterAuthorizationInput, key: str
+    ) -> EpisodeOutcome: ...
+
+    async def coverage_changed(
+        self, episode_id: str, inp: CoverageChangedInput
     ) -> EpisodeOutcome: ...
 
 

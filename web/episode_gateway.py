@@ -24,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     AuthorizationStatus,
+    CoverageChangedInput,
     DaySummary,
     DischargeInput,
     DocumentDayInput,
@@ -80,6 +81,9 @@ class EpisodeGateway:
         return await self._update(
             episode_id, EpisodeWorkflow.enter_authorization, inp, f"auth:{episode_id}:{key}"
         )
+
+    async def coverage_changed(self, episode_id: str, inp: CoverageChangedInput) -> EpisodeOutcome:
+        return await self._update(episode_id, EpisodeWorkflow.coverage_changed, inp, None)
 
     async def _update(
         self, episode_id: str, update: Any, arg: Any, update_id: str | None

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.db import billing
+from models.db import billing, coverages
 from models.db import episodes as episode_repo
 from models.db.billing_tables import (
     AuthorizationRow,
@@ -230,6 +230,7 @@ class EpisodeView:
     claims: Sequence[ClaimRow]
     open_tasks: Sequence[Task]
     diagnoses: list[str] = field(default_factory=list)
+    secondary: Coverage | None = None
 
 
 def load(session: Session, episode_id: str) -> EpisodeView | None:
@@ -265,6 +266,7 @@ def load(session: Session, episode_id: str) -> EpisodeView | None:
         claims=billing.claims(session, episode_id),
         open_tasks=tasks,
         diagnoses=[str(d) for d in diagnoses] if isinstance(diagnoses, list) else [],
+        secondary=coverages.secondary(session, episode_id),
     )
 
 

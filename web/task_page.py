@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.db import billing, coverages
 from models.db import claims as claim_repo
 from models.db import episodes as episode_repo
 from models.db import tasks as task_repo
@@ -17,6 +18,7 @@ from models.db.billing_tables import (
     ChargeRow,
     ClaimEvent,
     ClaimRow,
+    Coverage,
     Denial,
     Posting,
     X12File,
@@ -52,6 +54,7 @@ class TaskView:
     values: dict[str, str] = field(default_factory=dict)
     claim: ClaimView | None = None
     authorizations: list[AuthorizationRow] = field(default_factory=list)
+    coverages: list[Coverage] = field(default_factory=list)  # primary, then secondary
 
     def field_findings(self) -> dict[str, list[dict[str, Any]]]:
         """Scrubber findings keyed by the form field they name (shown next to it)."""
@@ -88,7 +91,14 @@ def load(session: Session, task: Task, values: Mapping[str, str] | None = None) 
         values=dict(values) if values is not None else prefill(schema, patient),
         claim=load_claim(session, task.claim_id) if task.claim_id else None,
         authorizations=claim_repo.authorizations_for(session, episode.id) if episode else [],
+        coverages=_coverages(session, episode.id) if episode else [],
     )
+
+
+def _coverages(session: Session, episode_id: str) -> list[Coverage]:
+    """The episode's coverages, primary first: a COB denial is worked against both."""
+    found = (billing.coverage(session, episode_id), coverages.secondary(session, episode_id))
+    return [c for c in found if c is not None]
 
 
 def load_claim(session: Session, claim_id: str) -> ClaimView | None:

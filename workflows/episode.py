@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         BuildClaimsResult,
         CaptureDayInput,
         ClaimSettled,
+        CoverageChangedInput,
         DaySummary,
         DischargeInput,
         DocumentDayInput,
@@ -119,6 +120,7 @@ class EpisodeWorkflow:
         self._entered_result: AuthorizationStatus | None = None
         self._auth_taken = False  # the main line has taken the payer's or the biller's answer
         self._review_override: str | None = None  # review state after a withdrawn review task
+        self._recheck: str | None = None  # coverage edited in eligibility: who, so check again
 
     # -- main line ------------------------------------------------------------------------
     @workflow.run
@@ -274,9 +276,12 @@ class EpisodeWorkflow:
             )
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self._eligibility is not None,
+                    lambda: self._eligibility is not None or self._recheck is not None,
                     timeout=self._days(s.facts.eligibility_wait_days),
                 )
+            if self._recheck is not None:  # the member id was corrected: ask again
+                self._recheck, self._eligibility = None, None
+                continue
             notice, self._eligibility = self._eligibility, None  # a re-check waits for a new one
             if notice is not None:
                 await self._act("episodes.record_eligibility", notice)
@@ -290,6 +295,9 @@ class EpisodeWorkflow:
             result = await self._start_task(
                 "resolve_eligibility", f"eligibility-{attempt}", "Resolve eligibility", reason
             )
+            if self._recheck is not None and result.status is TaskStatus.WITHDRAWN:
+                self._recheck = None  # withdrawn by a coverage edit: check the new member id
+                continue
             if result.status is not TaskStatus.COMPLETED:
                 return
             res: EligibilityResolution = await self._act(
@@ -700,6 +708,22 @@ class EpisodeWorkflow:
                 type=ErrorType.FORM_INVALID,
                 non_retryable=True,
             )
+
+    @workflow.update(name="coverage_changed")
+    async def coverage_changed(self, inp: CoverageChangedInput) -> EpisodeStatus:
+        """Coverage edited on the episode page. While eligibility is being checked, a new
+        member id means a new 270: the wait for the 271 starts over, or an open
+        "resolve eligibility" task is withdrawn and the check runs again. In later stages
+        nothing waits on the coverage: claims read it when they are sent."""
+        s, eid = self._s, self._inp.episode_id
+        if s.stage is Stage.ELIGIBILITY and inp.member_id_changed and self._recheck is None:
+            self._recheck = inp.user or "staff"
+            for task_id in [t for t in self._open_tasks if t.startswith(f"{eid}-eligibility-")]:
+                await self._withdraw(
+                    task_id,
+                    f"the coverage was edited by {self._recheck}: eligibility is checked again",
+                )
+        return self.status()
 
     @workflow.update(name="record_attendance")
     async def record_attendance(self, inp: RecordAttendanceInput) -> EpisodeStatus:

@@ -185,6 +185,18 @@ class EnterAuthorizationInput:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CoverageChangedInput:
+    """The episode page changed the coverage rows (the web writes them, then says so).
+
+    ``member_id_changed``: the primary coverage's member id is different, so an
+    eligibility answer about the old one no longer holds. No PHI: flags and a username.
+    """
+
+    member_id_changed: bool = False
+    user: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuthorizationStatus:
     approved: bool
     number: str = ""

@@ -30,6 +30,7 @@ from web.gateway import TaskOutcome
 from workflows.authorization_entry import entry_errors
 from workflows.episode_types import (
     AuthorizationStatus,
+    CoverageChangedInput,
     DaySummary,
     DocumentDayInput,
     EnterAuthorizationInput,
@@ -236,6 +237,7 @@ class FakeEpisodes:
 
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
     seen_days: dict[tuple[str, str], DocumentDayInput] = field(default_factory=dict)
+    stage: Stage = Stage.ACTIVE  # where coverage_changed finds the episode
 
     async def start(self, inp: StartEpisodeInput) -> str:
         self.calls.append(("start", inp.episode_id, inp))
@@ -311,6 +313,11 @@ class FakeEpisodes:
             return EpisodeOutcome(ok=False, message="invalid", field_errors=errors)
         answer = AuthorizationStatus(approved=inp.status != "denied", number=inp.number)
         return EpisodeOutcome(ok=True, authorization=answer)
+
+    async def coverage_changed(self, episode_id: str, inp: CoverageChangedInput) -> EpisodeOutcome:
+        self.calls.append(("coverage_changed", episode_id, inp))
+        status = EpisodeStatus(episode_id=episode_id, stage=self.stage)
+        return EpisodeOutcome(ok=True, status=status)
 
 
 @pytest.fixture

@@ -4,14 +4,17 @@ which applies the workflow validator's field rules) and editing coverage."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db.tables import AuditLog, Episode
-from tests.web.conftest import FakeEpisodes
+from models.db import billing, coverages
+from models.db.tables import AuditLog, Episode, Patient
+from tests.web.conftest import FakeEpisodes, add_task
 from tests.web.test_episodes import register
+from workflows.episode_types import Stage
 
 AUTH_KEY = re.compile(r'id="authorization-form".*?name="key" value="([0-9a-f]{12})"', re.S)
 
@@ -130,3 +133,149 @@ async def test_a_clinician_may_not_record_an_authorization(
     )
     assert refused.status_code == 403
     assert not [c for c in episodes.calls if c[0] == "enter_authorization"]
+
+
+# -- coverage ------------------------------------------------------------------------------
+
+PRIMARY = {
+    "member_id": "MBR-9901",
+    "relationship": "child",
+    "group_number": "GRP-7",
+    "sub_first_name": "Ida",
+    "sub_last_name": "Parkes",
+    "sub_birth_date": "1955-04-01",
+    "sub_gender": "F",
+    "plan_start": "2026-01-01",
+    "plan_end": "2026-12-31",
+}
+
+
+async def test_editing_the_primary_member_id_in_eligibility_asks_the_workflow_to_check_again(
+    web_sessions: sessionmaker[Session], as_role: Any, episodes: FakeEpisodes
+) -> None:
+    intake = await as_role("intake")
+    episode_id = await registered(intake, web_sessions, "eligibility")
+    with web_sessions() as s, s.begin():
+        cover = billing.coverage(s, episode_id)
+        assert cover is not None
+        cover.status = "inactive"
+    episodes.stage = Stage.ELIGIBILITY
+    saved = await intake.post(f"/episodes/{episode_id}/coverage/primary", PRIMARY)
+    assert saved.status_code == 303 and saved.headers["location"].endswith("flash=recheck")
+    with web_sessions() as s:
+        cover = billing.coverage(s, episode_id)
+        assert cover is not None
+        assert (cover.member_id, cover.relationship, cover.status) == (
+            "MBR-9901",
+            "dependent",
+            "unknown",
+        )
+        assert cover.subscriber == {
+            "first_name": "Ida",
+            "last_name": "Parkes",
+            "birth_date": "1955-04-01",
+            "gender": "F",
+            "relationship": "child",
+            "group_number": "GRP-7",
+        }
+        assert (cover.plan_start, cover.plan_end) == (date(2026, 1, 1), date(2026, 12, 31))
+        episode = s.get(Episode, episode_id)
+        assert episode is not None
+        patient = s.get(Patient, episode.patient_id)
+        assert patient is not None and patient.member_id == "MBR-9901"
+        target = f"episode:{episode_id}:coverage:primary"
+        assert s.scalar(select(AuditLog).where(AuditLog.target == target)) is not None
+    (call,) = [c for c in episodes.calls if c[0] == "coverage_changed"]
+    assert call[2].member_id_changed and call[2].user == "intake"
+    page = (await intake.get(f"/episodes/{episode_id}?flash=recheck")).text
+    assert "eligibility is checked again" in page
+    assert 'id="c-primary-sub_first_name" name="sub_first_name" value="Ida"' in page
+    again = await intake.post(f"/episodes/{episode_id}/coverage/primary", PRIMARY)
+    assert again.headers["location"].endswith("flash=coverage")  # nothing changed this time
+    plan_only = {**PRIMARY, "plan_end": "2027-06-30"}
+    await intake.post(f"/episodes/{episode_id}/coverage/primary", plan_only)
+    assert len([c for c in episodes.calls if c[0] == "coverage_changed"]) == 1
+
+
+async def test_coverage_errors_are_shown_next_to_their_fields(
+    web_sessions: sessionmaker[Session], as_role: Any, episodes: FakeEpisodes
+) -> None:
+    episode_id = await registered(await as_role("intake"), web_sessions, "active")
+    biller = await as_role("biller")
+    bad = {**PRIMARY, "member_id": "", "sub_first_name": "", "plan_end": "2025-01-01"}
+    refused = await biller.post(f"/episodes/{episode_id}/coverage/primary", bad)
+    assert refused.status_code == 422
+    for name, text in (
+        ("member_id", "is required"),
+        ("sub_first_name", "not the subscriber"),
+        ("plan_end", "before the plan starts"),
+    ):
+        field = refused.text.split(f'id="c-primary-{name}"')[1].split("</div>")[0]
+        assert text in field, name
+    assert 'value="GRP-7"' in refused.text  # what was typed stays
+    same_payer = {**PRIMARY, "payer_id": "commercial_alpha", "relationship": "self"}
+    second = await biller.post(f"/episodes/{episode_id}/coverage/secondary", same_payer)
+    field = second.text.split('id="c-secondary-payer_id"')[1].split("</div>")[0]
+    assert second.status_code == 422 and "already the primary payer" in field
+    with web_sessions() as s:
+        cover = billing.coverage(s, episode_id)
+        assert cover is not None and cover.member_id == "MBR-5501"
+        assert coverages.secondary(s, episode_id) is None
+    assert not [c for c in episodes.calls if c[0] == "coverage_changed"]
+
+
+async def test_a_secondary_coverage_is_added_edited_shown_and_removed(
+    web_sessions: sessionmaker[Session], as_role: Any, episodes: FakeEpisodes
+) -> None:
+    intake = await as_role("intake")
+    episode_id = await registered(intake, web_sessions, "active")
+    medicaid = {"payer_id": "medicaid_state", "member_id": "MCD-42", "relationship": "self"}
+    added = await intake.post(f"/episodes/{episode_id}/coverage/secondary", medicaid)
+    assert added.status_code == 303
+    edited = await intake.post(
+        f"/episodes/{episode_id}/coverage/secondary", {**medicaid, "member_id": "MCD-43"}
+    )
+    assert edited.status_code == 303
+    with web_sessions() as s:
+        second = coverages.secondary(s, episode_id)
+        assert second is not None and second.id == f"{episode_id}:secondary"
+        assert (second.payer_id, second.member_id) == ("medicaid_state", "MCD-43")
+        primary = billing.coverage(s, episode_id)
+        assert primary is not None and primary.member_id == "MBR-5501"  # untouched
+    page = (await intake.get(f"/episodes/{episode_id}")).text
+    shown = page.split('id="secondary-coverage"')[1].split("</p>")[0]
+    assert "medicaid_state" in shown and "MCD-43" in shown
+    assert not [c for c in episodes.calls if c[0] == "coverage_changed"]
+    removed = await intake.post(f"/episodes/{episode_id}/coverage/secondary/delete", {})
+    assert removed.headers["location"].endswith("flash=secondary_removed")
+    with web_sessions() as s:
+        assert coverages.secondary(s, episode_id) is None
+        targets = {a.target for a in s.scalars(select(AuditLog).where(AuditLog.action == "change"))}
+    assert {
+        f"episode:{episode_id}:coverage:secondary",
+        f"episode:{episode_id}:coverage:secondary:remove",
+    } <= targets
+    clinician = await as_role("clinician")
+    refused = await clinician.post(f"/episodes/{episode_id}/coverage/secondary", medicaid)
+    assert refused.status_code == 403
+
+
+async def test_a_cob_task_shows_the_primary_and_the_secondary_coverage(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    task = add_task(web_sessions, queue="billing", kind="verify_cob", payer="commercial_beta")
+    with web_sessions() as s, s.begin():
+        edit = coverages.CoverageEdit(
+            member_id="MCD-77",
+            payer_id="medicaid_state",
+            relationship="child",
+            subscriber={"first_name": "Ida", "last_name": "Quill", "birth_date": "1955-04-01"},
+        )
+        coverages.edit_secondary(s, f"E-{task}", edit)
+    page = (await (await as_role("biller")).get(f"/tasks/{task}")).text
+    table = page.split('id="task-coverages"')[1].split("</table>")[0]
+    primary = table.split('data-coverage="primary"')[1].split("</tr>")[0]
+    second = table.split('data-coverage="secondary"')[1].split("</tr>")[0]
+    assert "commercial_beta" in primary and "the patient" in primary
+    assert "medicaid_state" in second and "MCD-77" in second and "Ida Quill (child)" in second
+    assert f'href="/episodes/E-{task}#coverage-forms"' in page

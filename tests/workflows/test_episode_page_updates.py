@@ -1,8 +1,9 @@
-"""The ``enter_authorization`` Update on the time-skipping server: an authorization
-entered on the episode page decides the pending request (withdrawing the biller's
-task), extends a running authorization (releasing held charges and settling the
-concurrent review), is refused with every bad field named, and is one record per
-submission."""
+"""Updates from the episode page's coverage and authorization forms, on the
+time-skipping server. ``enter_authorization``: an authorization entered by staff decides
+the pending request (withdrawing the biller's task), extends a running authorization
+(releasing held charges and settling the concurrent review), is refused with every bad
+field named, and is one record per submission. ``coverage_changed``: a corrected member
+id during eligibility sends a new 270 (withdrawing the resolution task)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from iopbill.temporal import activities_for, build_worker
 from models.db import tasks as task_repo
 from models.db.billing_tables import AuthorizationRow
 from tests.workflows.fake_claim import FakeClaimWorkflow
-from tests.workflows.fake_clearinghouse import FAKES
+from tests.workflows.fake_clearinghouse import FAKES, SENT
 from tests.workflows.helpers import eventually, terminate_open, with_fakes
 from tests.workflows.test_episode_flow import (
     DAY,
@@ -37,6 +38,7 @@ from tests.workflows.test_episode_flow import (
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     SIGNAL_ELIGIBILITY,
+    CoverageChangedInput,
     DischargeInput,
     EligibilityNotice,
     EnterAuthorizationInput,
@@ -226,3 +228,48 @@ async def test_an_extension_releases_held_charges_and_settles_the_concurrent_rev
     await ts_env.sleep(DAY)
     status = await handle.query(EpisodeWorkflow.status)
     assert status.stage is Stage.ACTIVE and status.open_task_ids == []
+
+
+def sent_270s(episode_id: str) -> int:
+    return SENT.count(("270", episode_id))
+
+
+async def test_a_corrected_member_id_sends_a_new_270_and_withdraws_the_resolution_task(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    await eventually(lambda: sent_270s(episode_id) == 1)
+    unchanged = CoverageChangedInput(member_id_changed=False, user="ivy")
+    await handle.execute_update(EpisodeWorkflow.coverage_changed, unchanged)
+    await ts_env.sleep(60)
+    assert sent_270s(episode_id) == 1  # plan dates or a secondary: nothing to re-check
+    changed = CoverageChangedInput(member_id_changed=True, user="ivy")
+    status = await handle.execute_update(EpisodeWorkflow.coverage_changed, changed)
+    assert status.stage is Stage.ELIGIBILITY
+    await eventually(lambda: sent_270s(episode_id) == 2)  # waiting for a 271: asked again
+
+    await handle.signal(
+        SIGNAL_ELIGIBILITY,
+        EligibilityNotice(episode_id=episode_id, status="rejected", message="AAA 72"),
+    )
+    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "resolve_eligibility"))
+    await handle.execute_update(EpisodeWorkflow.coverage_changed, changed)
+    await eventually(lambda: sent_270s(episode_id) == 3)
+    with sqlite_sessions() as s:
+        row = task_repo.get(s, task.id)  # type: ignore[attr-defined]
+        assert row is not None and row.status == "withdrawn"
+        assert row.withdrawn_reason == (
+            "the coverage was edited by ivy: eligibility is checked again"
+        )
+    assert stage(sqlite_sessions, episode_id) == "eligibility"
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+    after = await handle.execute_update(EpisodeWorkflow.coverage_changed, changed)
+    assert after.stage is Stage.AUTHORIZATION and sent_270s(episode_id) == 3

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from models.db import coverages
 from models.db.base import utcnow
 from web import episode_changes, episode_pages
 from web.access import COVERAGE_STAFF, PROGRAM_STAFF, PROGRAM_VIEWERS
@@ -17,7 +18,7 @@ from web.episode_gateway import EpisodeOutcome
 from web.episode_pages import EpisodeView
 from web.render import render
 from web.security import CurrentUser, audit
-from workflows.episode_types import StartEpisodeInput
+from workflows.episode_types import CoverageChangedInput, Stage, StartEpisodeInput
 
 router = APIRouter(prefix="/episodes")
 Staff = Annotated[CurrentUser, Depends(require(PROGRAM_STAFF))]
@@ -89,6 +90,9 @@ FLASHES = {
     "attendance": "Attendance recorded.",
     "discharged": "Discharge recorded; the episode closes when its claims are resolved.",
     "authorized": "Authorization recorded.",
+    "coverage": "Coverage saved.",
+    "recheck": "Coverage saved; eligibility is checked again with the new member id.",
+    "secondary_removed": "Secondary coverage removed.",
 }
 
 
@@ -131,6 +135,9 @@ def _page(
         "auth_stages": episode_changes.AUTH_STAGES,
         "auth_values": episode_changes.authorization_values(None),
         "auth_errors": {},
+        "relationships": episode_changes.RELATIONSHIPS,
+        "cov_values": _page_values(view),
+        "cov_errors": {},
         **_choices(),
         **(extra or {}),
     }
@@ -251,3 +258,49 @@ async def enter_authorization(
     extra = {"auth_values": episode_changes.authorization_values(form), "auth_errors": errors}
     status = 202 if outcome is not None and outcome.still_processing else 422
     return _page(request, db, user, view, status=status, extra=extra)
+
+
+@router.post("/{episode_id}/coverage/{which}")
+async def edit_coverage(
+    request: Request, db: Db, user: Coverer, episodes: Episodes, episode_id: str, which: str
+) -> Response:
+    """Save the primary or secondary coverage; a new primary member id during eligibility
+    makes the episode check again (``coverage_changed`` Update)."""
+    if which not in (coverages.PRIMARY, coverages.SECONDARY):
+        raise Forbidden("No such coverage.")
+    view = _view(db, user, episode_id)
+    form = await _form(request)
+    edit, errors = episode_changes.parse_coverage(form, which, primary_payer=view.episode.payer_id)
+    if errors:
+        values = {**_page_values(view), which: form}
+        extra = {"cov_values": values, "cov_errors": {which: errors}}
+        return _page(request, db, user, view, status=422, extra=extra)
+    save = coverages.edit_primary if which == coverages.PRIMARY else coverages.edit_secondary
+    change = save(db, view.episode.id, edit)
+    if change.changed:
+        target = f"episode:{episode_id}:coverage:{which}"
+        audit(db, user.username, "change", patient_id=view.patient.id, target=target)
+    db.commit()  # the workflow's next 270 reads the new member id
+    flash = "coverage"
+    if which == coverages.PRIMARY and change.member_id_changed:
+        notice = CoverageChangedInput(member_id_changed=True, user=user.username)
+        outcome = await episodes.coverage_changed(view.episode.id, notice)
+        if outcome.ok and outcome.status is not None and outcome.status.stage is Stage.ELIGIBILITY:
+            flash = "recheck"
+    return RedirectResponse(f"/episodes/{episode_id}?flash={flash}", status_code=303)
+
+
+def _page_values(view: EpisodeView) -> dict[str, dict[str, str]]:
+    return {
+        coverages.PRIMARY: episode_changes.coverage_values(view.coverage),
+        coverages.SECONDARY: episode_changes.coverage_values(view.secondary),
+    }
+
+
+@router.post("/{episode_id}/coverage/secondary/delete")
+async def remove_secondary(request: Request, db: Db, user: Coverer, episode_id: str) -> Response:
+    view = _view(db, user, episode_id)
+    if coverages.remove_secondary(db, view.episode.id):
+        target = f"episode:{episode_id}:coverage:secondary:remove"
+        audit(db, user.username, "change", patient_id=view.patient.id, target=target)
+    return RedirectResponse(f"/episodes/{episode_id}?flash=secondary_removed", status_code=303)
