@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from .errors import X12Error
 
 __all__ = ["build", "clean"]
 
-_FORBIDDEN = frozenset("*^:~\r\n")
+_FORBIDDEN = re.compile(r"[*^:~\r\n]").search
 
 
 def clean(value: str, what: str) -> str:
     """Return ``value`` when it holds no delimiter characters, else raise X12Error."""
-    if not _FORBIDDEN.isdisjoint(value):
+    if _FORBIDDEN(value) is not None:
         raise X12Error(f"{what} {value!r} contains an X12 delimiter (* ^ : ~ or a line break)")
     return value
 
 
 def build(*elements: str) -> str:
     """Join elements with '*', dropping trailing empty ones (X12 forbids them)."""
+    if elements[-1]:
+        return "*".join(elements)
     items = list(elements)
     while items and items[-1] == "":
         items.pop()

@@ -73,6 +73,8 @@ def parse_optional_cents(text: str) -> int | None:
 
 def format_cents(cents: int) -> str:
     """Format integer cents the way X12 wants it: no trailing zeros, no leading '+'."""
+    if cents >= 0 and cents % 100 == 0:
+        return str(cents // 100)
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(cents), 100)
     if frac == 0:
@@ -111,17 +113,15 @@ def format_time(value: dt.datetime | dt.time) -> str:
     return f"{value.hour:02d}{value.minute:02d}"
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # d * 2 with its digits added
+
+
 def npi_check_digit(first_nine: str) -> int:
     """Luhn check digit of an NPI computed over the '80840' prefix plus nine digits."""
-    total = 0
-    for i, ch in enumerate(reversed("80840" + first_nine)):
-        d = int(ch)
-        if i % 2 == 0:  # doubled: rightmost payload digit sits next to the check digit
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10
+    digits = "80840" + first_nine
+    # doubled: the rightmost payload digit (it sits next to the check digit), then every other
+    doubled = sum(map(_DOUBLED.__getitem__, map(int, digits[::-2])))
+    return (10 - (doubled + sum(map(int, digits[-2::-2]))) % 10) % 10
 
 
 @lru_cache(maxsize=8192)

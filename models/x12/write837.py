@@ -23,13 +23,15 @@ __all__ = ["VERSION_837I", "VERSION_837P", "write_837"]
 VERSION_837P = "005010X222A1"
 VERSION_837I = "005010X223A2"
 
-_ICD10 = re.compile(r"[A-TV-Z][0-9][0-9A-Z]{1,5}\Z")
-_PROC = re.compile(r"[A-Z0-9]{5}\Z")
-_MOD = re.compile(r"[A-Z0-9]{2}\Z")
-_REV = re.compile(r"[0-9]{4}\Z")
-_STATE = re.compile(r"[A-Z]{2}\Z")
-_ZIP = re.compile(r"[0-9]{5}([0-9]{4})?\Z")
-_CODE2 = re.compile(r"[A-Z0-9]{2}\Z")
+# Bound ``match`` methods: the writer calls them a few hundred thousand times per batch.
+_ICD10 = re.compile(r"[A-TV-Z][0-9][0-9A-Z]{1,5}\Z").match
+_PROC = re.compile(r"[A-Z0-9]{5}\Z").match
+_MOD = re.compile(r"[A-Z0-9]{2}\Z").match
+_REV = re.compile(r"[0-9]{4}\Z").match
+_STATE = re.compile(r"[A-Z]{2}\Z").match
+_ZIP = re.compile(r"[0-9]{5}([0-9]{4})?\Z").match
+_CODE2 = re.compile(r"[A-Z0-9]{2}\Z").match
+_FREQUENCIES = {True: ("1", "7", "8"), False: ("1", "2", "3", "4", "7", "8")}
 
 
 def write_837(envelope: Envelope, batches: Sequence[Batch837], *, newlines: bool = True) -> str:
@@ -60,28 +62,24 @@ def _npi(npi: str, what: str, claim: Claim837 | None = None) -> str:
 
 
 def _address(segs: list[str], addr: Address, what: str, *, zip9: bool = False) -> None:
-    if not _STATE.match(addr.state):
+    if not _STATE(addr.state):
         raise X12Error(f"{what} state {addr.state!r} is not a 2-letter code")
-    if not _ZIP.match(addr.postal_code) or (zip9 and len(addr.postal_code) != 9):
+    if not _ZIP(addr.postal_code) or (zip9 and len(addr.postal_code) != 9):
         need = "9 digits" if zip9 else "5 or 9 digits"
         raise X12Error(f"{what} postal code {addr.postal_code!r} must be {need}")
-    segs.append(build("N3", clean(addr.line1, what), clean(addr.line2, what)))
-    segs.append(build("N4", clean(addr.city, what), addr.state, addr.postal_code))
+    line1 = clean(addr.line1, what)
+    line2 = clean(addr.line2, what)
+    segs.append(f"N3*{line1}*{line2}" if line2 else build("N3", line1))
+    segs.append(f"N4*{clean(addr.city, what)}*{addr.state}*{addr.postal_code}")
 
 
 def _person_name(qual: str, p: Person | Provider, tail: tuple[str, ...] = ()) -> str:
-    middle = p.middle_name if isinstance(p, Person) else ""
-    return build(
-        "NM1",
-        qual,
-        "1",
-        clean(p.last_name, "last name"),
-        clean(p.first_name, "first name"),
-        clean(middle, "middle name"),
-        "",
-        "",
-        *tail,
-    )
+    last = clean(p.last_name, "last name")
+    first = clean(p.first_name, "first name")
+    middle = clean(p.middle_name, "middle name") if isinstance(p, Person) else ""
+    if tail and tail[-1]:
+        return f"NM1*{qual}*1*{last}*{first}*{middle}***" + "*".join(tail)
+    return build("NM1", qual, "1", last, first, middle, "", "", *tail)
 
 
 def _demographics(segs: list[str], p: Person) -> None:
@@ -178,16 +176,16 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         raise _fail(c, "too many service lines")
     if not 1 <= len(c.patient_control_number) <= 38:
         raise _fail(c, "patient control number must be 1..38 characters")
-    allowed = ("1", "7", "8") if prof else ("1", "2", "3", "4", "7", "8")
+    allowed = _FREQUENCIES[prof]
     if c.frequency_code not in allowed:
         raise _fail(c, f"frequency code {c.frequency_code!r} must be one of {', '.join(allowed)}")
     if c.frequency_code in ("7", "8") and not c.original_claim_number:
         raise _fail(c, "a replacement or void needs the original payer claim number (REF*F8)")
     if not 1 <= len(c.diagnosis_codes) <= 12:
         raise _fail(c, "a claim needs 1..12 diagnosis codes")
-    for code in c.diagnosis_codes:
-        if not _ICD10.match(code):
-            raise _fail(c, f"diagnosis {code!r} is not an ICD-10-CM code without the dot")
+    if not all(map(_ICD10, c.diagnosis_codes)):
+        code = next(x for x in c.diagnosis_codes if not _ICD10(x))
+        raise _fail(c, f"diagnosis {code!r} is not an ICD-10-CM code without the dot")
     sub_hl = hl + 1
     dependent = c.patient is not None
     segs.append(f"HL*{sub_hl}*1*22*{'1' if dependent else '0'}")
@@ -212,26 +210,18 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
     if not dependent:
         _demographics(segs, s.person)
     p = c.payer
-    segs.append(
-        build(
-            "NM1",
-            "PR",
-            "2",
-            clean(p.name, "payer name"),
-            "",
-            "",
-            "",
-            "",
-            "PI",
-            clean(p.payer_id, "payer id"),
-        )
-    )
+    name = clean(p.name, "payer name")
+    payer_id = clean(p.payer_id, "payer id")
+    if payer_id:
+        segs.append(f"NM1*PR*2*{name}*****PI*{payer_id}")
+    else:
+        segs.append(build("NM1", "PR", "2", name, "", "", "", "", "PI", payer_id))
     if p.address is not None:
         _address(segs, p.address, "payer")
     hl = sub_hl
     if c.patient is not None:
         hl += 1
-        if not _CODE2.match(c.patient_relationship):
+        if not _CODE2(c.patient_relationship):
             raise _fail(c, "patient relationship must be a 2-character code")
         segs.append(f"HL*{hl}*{sub_hl}*23*0")
         segs.append(f"PAT*{c.patient_relationship}")
@@ -241,11 +231,11 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
     total = format_cents(c.total_charge_cents)
     pcn = clean(c.patient_control_number, "patient control number")
     if prof:
-        if not _CODE2.match(c.place_of_service):
+        if not _CODE2(c.place_of_service):
             raise _fail(c, "place of service must be 2 characters")
         segs.append(f"CLM*{pcn}*{total}***{c.place_of_service}:B:{c.frequency_code}*Y*A*Y*Y")
     else:
-        if not _CODE2.match(c.facility_type):
+        if not _CODE2(c.facility_type):
             raise _fail(c, "facility type (type of bill) must be 2 characters")
         segs.append(f"CLM*{pcn}*{total}***{c.facility_type}:A:{c.frequency_code}**A*Y*Y")
         start, end = c.service_period
@@ -259,7 +249,7 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         segs.append(f"REF*F8*{clean(c.original_claim_number, 'original claim number')}")
     codes = c.diagnosis_codes
     if prof:  # one HI: principal then up to 11 others
-        segs.append("HI*" + "*".join((f"ABK:{codes[0]}", *(f"ABF:{x}" for x in codes[1:]))))
+        segs.append("*ABF:".join((f"HI*ABK:{codes[0]}", *codes[1:])))
     else:  # 837I: principal and other diagnoses are separate HI segments
         segs.append(f"HI*ABK:{codes[0]}")
         if len(codes) > 1:
@@ -268,7 +258,7 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         if prof:
             raise _fail(c, "condition codes belong on institutional claims")
         for code in c.condition_codes:
-            if not _CODE2.match(code):
+            if not _CODE2(code):
                 raise _fail(c, f"condition code {code!r} must be 2 characters")
         segs.append("HI*" + "*".join(f"BG:{x}" for x in c.condition_codes[:12]))
     if prof:
@@ -279,9 +269,7 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
             raise _fail(c, "an institutional claim needs the attending provider")
         _provider(segs, "71", "AT", c.attending_provider, c)
     for n, line in enumerate(c.lines, 1):
-        segs.append(f"LX*{n}")
-        segs.append(_line(line, c, prof))
-        segs.append(f"DTP*472*D8*{format_date(line.service_date)}")
+        segs += (f"LX*{n}", _line(line, c, prof), f"DTP*472*D8*{format_date(line.service_date)}")
     return hl
 
 
@@ -292,25 +280,29 @@ def _provider(segs: list[str], qual: str, prv: str, p: Provider, c: Claim837) ->
 
 
 def _line(line: ServiceLine, c: Claim837, prof: bool) -> str:
-    if not _PROC.match(line.procedure_code):
+    if not _PROC(line.procedure_code):
         raise _fail(c, f"procedure code {line.procedure_code!r} must be 5 characters")
-    if len(line.modifiers) > 4 or not all(_MOD.match(m) for m in line.modifiers):
+    if line.modifiers and (len(line.modifiers) > 4 or not all(map(_MOD, line.modifiers))):
         raise _fail(c, "up to 4 two-character modifiers per line")
     if line.charge_cents < 0:
         raise _fail(c, "line charge must not be negative")
     if not 0 < line.units < 10_000:
         raise _fail(c, "units must be 1..9999")
-    proc = ":".join(("HC", line.procedure_code, *line.modifiers))
+    proc = (
+        ":".join(("HC", line.procedure_code, *line.modifiers))
+        if line.modifiers
+        else ("HC:" + line.procedure_code)
+    )
     charge = format_cents(line.charge_cents)
     if prof:
         ptrs = line.diagnosis_pointers
-        if not 1 <= len(ptrs) <= 4 or not all(1 <= x <= len(c.diagnosis_codes) for x in ptrs):
+        if not 1 <= len(ptrs) <= 4 or not 1 <= min(ptrs) <= max(ptrs) <= len(c.diagnosis_codes):
             raise _fail(c, "each line needs 1..4 diagnosis pointers into the claim's codes")
         pos = line.place_of_service
-        if pos and not _CODE2.match(pos):
+        if pos and not _CODE2(pos):
             raise _fail(c, "line place of service must be 2 characters")
-        pointer = ":".join(str(x) for x in ptrs)
-        return build("SV1", proc, charge, "UN", str(line.units), pos, "", pointer)
-    if not _REV.match(line.revenue_code):
+        pointer = ":".join(map(str, ptrs))
+        return f"SV1*{proc}*{charge}*UN*{line.units}*{pos}**{pointer}"
+    if not _REV(line.revenue_code):
         raise _fail(c, f"revenue code {line.revenue_code!r} must be 4 digits")
     return f"SV2*{line.revenue_code}*{proc}*{charge}*UN*{line.units}"
