@@ -45,7 +45,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-USERS = (("bea", "biller"), ("ben", "biller"), ("sam", "supervisor"), ("cleo", "clinician"))
+USERS = (
+    ("bea", "biller"),
+    ("ben", "biller"),
+    ("sam", "supervisor"),
+    ("cleo", "clinician"),
+    ("ada", "admin"),
+)
 DAY = 86400.0
 
 
