@@ -208,6 +208,23 @@ async def test_a_missed_filing_deadline_asks_a_supervisor_to_approve_the_write_o
     assert balanced(row)
 
 
+async def test_a_co_29_late_filing_denial_asks_a_supervisor_to_approve_the_write_off(
+    rig: Rig,
+) -> None:
+    handle = await rig.discharged_episode("S2901", "DENY29-1", ADMIT)
+    claim = claim_id("S2901")
+    task = await rig.open_task("write_off_approval", claim_id=claim, max_days=20)
+    (denial,) = rig.files("835", claim)
+    assert denial.deliver_at is not None and opened_on(task) == denial.deliver_at.date()
+    assert task.queue == "supervisor" and task.context["carc"] == "29"
+    await rig.complete(task, {"decision": "approve"}, user="sam")
+
+    await rig.closed(handle, max_days=2)
+    row = rig.claim(claim)
+    assert row.status == "written_off" and row.paid_cents == 0 and row.open_cents == 0
+    assert row.adjusted_cents == row.total_cents == 5 * 45000 and balanced(row)
+
+
 async def test_authorization_running_out_opens_a_concurrent_review_before_the_last_unit(
     rig: Rig,
 ) -> None:
