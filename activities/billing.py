@@ -17,8 +17,9 @@ from activities.domain_json import from_json, to_json
 from iopbill.settings import Settings
 from models import ruleset_catalog
 from models.db import billing as repo
+from models.db import episodes as episode_repo
 from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, Posting
-from models.db.tables import Episode, Patient
+from models.db.tables import Episode, EpisodeEvent, Patient
 from models.domain.authorizations import (
     Authorization,
     AuthorizedCharge,
@@ -125,41 +126,63 @@ class EpisodeBillingActivities:
     def record_authorization(self, inp: RecordAuthorizationInput) -> AuthorizationStatus:
         with unit_of_work(self._sessions) as session:
             episode = _episode(session, inp.episode_id)
-            if inp.status == "denied":
-                return AuthorizationStatus(approved=False, message="the payer denied the request")
-            rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
-            existing = list(repo.authorizations(session, inp.episode_id))
-            if inp.extend and existing:
-                latest = existing[-1]
-                if inp.end:
-                    latest.end = max(latest.end, date.fromisoformat(inp.end))
-                latest.units += inp.units
-                latest.status = "approved"
-                session.flush()
-                self._release_held(session, episode, rules)
+            if inp.key and _has_event(session, inp.key):  # a retry: recorded already
+                latest = list(repo.authorizations(session, inp.episode_id))[-1:]
+                number = latest[0].number if inp.extend and latest else inp.number
                 return AuthorizationStatus(
-                    approved=True, number=latest.number, message=f"{latest.number} extended"
+                    approved=inp.status != "denied", number=number, message="already recorded"
                 )
-            if not (inp.number and inp.start and inp.end and inp.units):
-                raise ApplicationError(
-                    "an approved authorization needs its number, first and last day and units",
-                    type=ErrorType.AUTH_INCOMPLETE,
-                    non_retryable=True,
+            result = self._record_authorization(session, episode, inp)
+            if inp.key:
+                what = f"{inp.status} {result.number}".strip()
+                episode_repo.add_event(
+                    session,
+                    inp.episode_id,
+                    key=inp.key,
+                    kind="authorization",
+                    detail=f"{what} recorded by {inp.source}"
+                    + (f": {result.message}" if result.message else ""),
                 )
-            row = repo.add_authorization(
-                session,
-                episode_id=inp.episode_id,
-                payer_id=episode.payer_id,
-                number=inp.number,
-                codes=auth_codes(rules, Program(episode.program)),
-                start=date.fromisoformat(inp.start),
-                end=date.fromisoformat(inp.end),
-                units=inp.units,
-                status=inp.status,
-                source=inp.source,
-            )
+            return result
+
+    def _record_authorization(
+        self, session: Session, episode: Episode, inp: RecordAuthorizationInput
+    ) -> AuthorizationStatus:
+        if inp.status == "denied":
+            return AuthorizationStatus(approved=False, message="the payer denied the request")
+        rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
+        existing = list(repo.authorizations(session, inp.episode_id))
+        if inp.extend and existing:
+            latest = existing[-1]
+            if inp.end:
+                latest.end = max(latest.end, date.fromisoformat(inp.end))
+            latest.units += inp.units
+            latest.status = "approved"
+            session.flush()
             self._release_held(session, episode, rules)
-            return AuthorizationStatus(approved=True, number=row.number)
+            return AuthorizationStatus(
+                approved=True, number=latest.number, message=f"{latest.number} extended"
+            )
+        if not (inp.number and inp.start and inp.end and inp.units):
+            raise ApplicationError(
+                "an approved authorization needs its number, first and last day and units",
+                type=ErrorType.AUTH_INCOMPLETE,
+                non_retryable=True,
+            )
+        row = repo.add_authorization(
+            session,
+            episode_id=inp.episode_id,
+            payer_id=episode.payer_id,
+            number=inp.number,
+            codes=auth_codes(rules, Program(episode.program)),
+            start=date.fromisoformat(inp.start),
+            end=date.fromisoformat(inp.end),
+            units=inp.units,
+            status=inp.status,
+            source=inp.source,
+        )
+        self._release_held(session, episode, rules)
+        return AuthorizationStatus(approved=True, number=row.number)
 
     @activity.defn(name="episodes.capture_day")
     def capture_day(self, inp: CaptureDayInput) -> DaySummary:
@@ -366,6 +389,10 @@ class EpisodeBillingActivities:
             admission_date=episode.admit_date,
             discharge_date=discharge,
         )
+
+
+def _has_event(session: Session, key: str) -> bool:
+    return session.scalar(select(EpisodeEvent.id).where(EpisodeEvent.key == key)) is not None
 
 
 def _parse_day(data: dict[str, object]) -> DocumentedDay:

@@ -118,6 +118,7 @@ class EpisodeWorkflow:
         # An authorization entered on the episode page (enter_authorization Update):
         self._entered: EnterAuthorizationInput | None = None
         self._entered_result: AuthorizationStatus | None = None
+        self._entered_key = ""
         self._auth_taken = False  # the main line has taken the payer's or the biller's answer
         self._review_override: str | None = None  # review state after a withdrawn review task
         self._recheck: str | None = None  # coverage edited in eligibility: who, so check again
@@ -389,6 +390,7 @@ class EpisodeWorkflow:
         source: str,
         *,
         extend: bool = False,
+        key: str = "",
     ) -> AuthorizationStatus:
         assert self._s.facts is not None
         recorded: AuthorizationStatus = await self._act(
@@ -403,16 +405,29 @@ class EpisodeWorkflow:
                 units=units,
                 source=source,
                 extend=extend,
+                key=key,
             ),
             AuthorizationStatus,
         )
         return recorded
 
+    def _entry_key_for_update(self) -> str:
+        """Once per Update (the web's id carries the form's key): a retried activity or a
+        replayed Update records the entry once."""
+        info = workflow.current_update_info()
+        return f"{self._inp.episode_id}:auth:{info.id if info else workflow.uuid4()}"
+
     async def _record_entered(self) -> None:
         inp = self._entered
         assert inp is not None
         self._entered_result = await self._record_auth(
-            inp.status, inp.number, inp.start or None, inp.end or None, inp.units, "staff"
+            inp.status,
+            inp.number,
+            inp.start or None,
+            inp.end or None,
+            inp.units,
+            "staff",
+            key=self._entered_key,
         )
 
     @workflow.signal(name=SIGNAL_AUTH_DECISION)
@@ -669,7 +684,7 @@ class EpisodeWorkflow:
         s, eid = self._s, self._inp.episode_id
         why = f"the authorization was recorded by {inp.user or 'staff'} on the episode page"
         if s.stage is Stage.AUTHORIZATION:
-            self._entered = inp
+            self._entered, self._entered_key = inp, self._entry_key_for_update()
             await self._withdraw(f"{eid}-authorization", why)
             await workflow.wait_condition(lambda: self._entered_result is not None)
             assert self._entered_result is not None
@@ -682,6 +697,7 @@ class EpisodeWorkflow:
             inp.units,
             "staff",
             extend=True,
+            key=self._entry_key_for_update(),
         )
         s.review_handled_for = self._today().isoformat()
         settled = "none" if result.approved else "denied"

@@ -160,8 +160,9 @@ class RecordAuthorizationInput:
     start: str | None = None
     end: str | None = None
     units: int = 0
-    source: str = "biller"  # biller | payer
+    source: str = "biller"  # biller | payer | staff
     extend: bool = False  # concurrent review: add units / move the end of the latest auth
+    key: str = ""  # entered on the episode page: recorded once per key (a retry adds nothing)
 
 
 AUTHORIZATION_DECISIONS = ("approved", "partial", "denied")

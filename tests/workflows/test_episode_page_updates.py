@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from iopbill.temporal import activities_for, build_worker
+from models.db import episodes as episode_repo
 from models.db import tasks as task_repo
 from models.db.billing_tables import AuthorizationRow
 from tests.workflows.fake_claim import FakeClaimWorkflow
@@ -125,6 +126,10 @@ async def test_entered_authorization_decides_the_pending_request_once_per_submis
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
     (row,) = auth_rows(sqlite_sessions, episode_id)
     assert (row.number, row.units, row.source, row.start) == ("PA-HAND-1", 20, "staff", t0)
+    with sqlite_sessions() as s:  # recorded once, under the Update's id
+        events = [e for e in episode_repo.timeline(s, episode_id) if e.kind == "authorization"]
+    assert [e.key for e in events] == [f"{episode_id}:auth:{update_id}"]
+    assert events[0].detail == "approved PA-HAND-1 recorded by staff"
     summary = await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
     assert summary.held == [] and summary.units_remaining == 19
     await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=t0.isoformat()))

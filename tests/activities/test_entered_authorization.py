@@ -1,0 +1,64 @@
+"""``episodes.record_authorization`` for an authorization entered on the episode page:
+one record per key, so a retried activity never adds the units twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from activities.billing import EpisodeBillingActivities
+from iopbill.settings import Settings
+from models.db import billing
+from models.db import episodes as episode_repo
+from tests.conftest import TEST_PHI_KEY
+from workflows.episode_types import BeginEpisodeInput, RecordAuthorizationInput
+
+pytestmark = pytest.mark.db
+
+
+def test_an_entered_extension_is_recorded_once_per_key(
+    sqlite_sessions: sessionmaker[Session],
+) -> None:
+    with sqlite_sessions() as s, s.begin():
+        episode_repo.create_patient(s, patient_id="P-1", first_name="Jo", member_id="M-1")
+        episode_repo.create_episode(
+            s,
+            episode_id="E-1",
+            patient_id="P-1",
+            payer_id="commercial_alpha",
+            program="psychiatric",
+            admit_date=date(2026, 11, 2),
+        )
+    acts = EpisodeBillingActivities(
+        sqlite_sessions, Settings(secret_key="test-secret", phi_key=TEST_PHI_KEY)
+    )
+    version = acts.begin(BeginEpisodeInput(episode_id="E-1", as_of="2026-11-02")).ruleset_version
+    first = RecordAuthorizationInput(
+        episode_id="E-1",
+        ruleset_version=version,
+        status="partial",
+        number="PA-1",
+        start="2026-11-02",
+        end="2026-11-30",
+        units=3,
+        source="staff",
+        key="E-1:auth:auth:E-1:aaaaaaaaaaaa",
+    )
+    changes = {"status": "approved", "units": 10, "end": "2026-12-31", "extend": True}
+    extension = RecordAuthorizationInput(
+        **{**vars(first), **changes, "key": "E-1:auth:auth:E-1:bbbbbbbbbbbb"}
+    )
+    assert acts.record_authorization(first).number == "PA-1"
+    assert acts.record_authorization(extension).message == "PA-1 extended"
+    again = acts.record_authorization(extension)  # the activity retried after its commit
+    assert again.approved and again.number == "PA-1" and again.message == "already recorded"
+    with sqlite_sessions() as s:
+        (row,) = billing.authorizations(s, "E-1")
+        assert (row.units, row.end, row.source) == (13, date(2026, 12, 31), "staff")
+        details = [e.detail for e in episode_repo.timeline(s, "E-1") if e.kind == "authorization"]
+    assert details == [
+        "partial PA-1 recorded by staff",
+        "approved PA-1 recorded by staff: PA-1 extended",
+    ]
