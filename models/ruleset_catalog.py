@@ -78,19 +78,23 @@ _SYNTAX_LINE = re.compile(r"at line (\d+)")
 
 
 def _line_of(text: str, key: str) -> int | None:
-    """The line that sets ``key`` (``a.b.c`` → ``c = …`` under ``[a.b]``), if found."""
-    *tables, name = key.split(".")
-    name = re.sub(r"\[\d+\]$", "", name)
+    """The line that sets ``key`` (``a.b.c`` → ``c = …`` under ``[a.b]``), or the closest
+    enclosing table or array it can find; None when nothing matches."""
     lines = text.splitlines()
-    start = 0
-    if tables:
-        header = re.compile(r"^\s*\[\s*" + re.escape(".".join(tables)) + r"\s*\]")
-        start = next((i for i, line in enumerate(lines) if header.match(line)), 0)
-    setter = re.compile(r"^\s*" + re.escape(name) + r"\s*=")
-    for i in range(start, len(lines)):
-        if setter.match(lines[i]):
-            return i + 1
-    return None
+    parts = [re.sub(r"\[\d+\]$", "", part) for part in key.split(".")]
+    found, start = None, 0
+    for i, part in enumerate(parts):
+        header = re.compile(r"^\s*\[\s*" + re.escape(".".join(parts[: i + 1])) + r"\s*\]")
+        setter = re.compile(r"^\s*" + re.escape(part) + r"\s*=")
+        matches = (
+            n
+            for n, line in enumerate(lines)
+            if n >= start and (header.match(line) or setter.match(line))
+        )
+        hit = next(matches, None)
+        if hit is not None:  # 1-based line number = 0-based index of the next line
+            found = start = hit + 1
+    return found
 
 
 def check_new_version(session: Session, payer_id: str, text: str, today: date) -> RuleSet:

@@ -49,6 +49,19 @@ def test_a_field_error_names_the_key_and_its_line(session: Session) -> None:
     assert str(error).startswith(f"line {error.line}: per_diem.threshold_minutes: ")
 
 
+def test_a_key_inside_an_inline_array_points_at_the_array_and_tables_nest(
+    session: Session,
+) -> None:
+    text = ruleset_text(changes={'{ code = "90834", min = 38, max = 52 }': '{ code = "90834" }'})
+    error = refused(session, text)
+    assert error.key.startswith("component.individual[")
+    assert error.line == line_of(text, "individual = [")
+    code = ruleset_text(changes={'per_diem_code = "H0015"': 'per_diem_code = "nope"'})
+    wrong = refused(session, code)
+    assert wrong.key == "programs.substance_use.per_diem_code"
+    assert wrong.line == line_of(code, 'per_diem_code = "nope"')
+
+
 def test_a_syntax_error_gives_the_parsers_line(session: Session) -> None:
     text = ruleset_text(changes={'cadence = "weekly"': 'cadence = = "weekly"'})
     error = refused(session, text)
