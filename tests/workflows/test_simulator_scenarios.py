@@ -112,7 +112,7 @@ async def test_co_50_is_appealed_with_the_generated_letter_overturned_and_paid(r
         assert cited in letter
     await rig.complete(task, {"decision": "send"})
 
-    outcome = await rig.open_task("appeal_outcome", claim_id=claim, max_days=1)
+    outcome = await rig.open_task("appeal_outcome", claim_id=claim, max_days=3)
     status = await rig.closed(handle, max_days=25)
     assert status.claims == {claim: "resolved"}
     assert await rig.withdrawn(outcome) == "the payer's 835 answered the appeal"
