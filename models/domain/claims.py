@@ -21,6 +21,8 @@ from models.domain.authorizations import AuthorizedCharge
 from models.domain.ruleset_schema import Cadence, ClaimForm, RuleSet
 from models.domain.values import ICD10, NPI, DateSpan, DomainError, TypeOfBill
 
+MAX_LINES = {ClaimForm.PROFESSIONAL: 50, ClaimForm.INSTITUTIONAL: 999}  # lines a claim holds
+
 
 class Frequency(StrEnum):
     ADMIT_THROUGH_DISCHARGE = "1"
@@ -231,10 +233,28 @@ def build_claims(
                 freq = Frequency.INTERIM_LAST if last_period else Frequency.INTERIM_CONTINUING
             claims.append(_claim(items, rules, context, period, freq, sent + 1))
         else:
-            claims.append(
-                _claim(items, rules, context, period, Frequency.ADMIT_THROUGH_DISCHARGE, 0)
-            )
+            for n, part in enumerate(_split_by_days(items, MAX_LINES[rules.claim_form])):
+                first = part[0].charge.date_of_service
+                span = DateSpan(start=first, end=period.end) if n else period
+                claims.append(
+                    _claim(part, rules, context, span, Frequency.ADMIT_THROUGH_DISCHARGE, 0)
+                )
     return ClaimBuild(claims=tuple(claims), pending=tuple(pending), reason=reason)
+
+
+def _split_by_days(items: list[AuthorizedCharge], limit: int) -> list[list[AuthorizedCharge]]:
+    """A period's charges in runs of whole days of at most ``limit`` lines (an 837P claim
+    holds 50 service lines, an 837I 999): the first keeps the period's claim id, each
+    further one is named after its first date of service."""
+    parts: list[list[AuthorizedCharge]] = [[]]
+    by_day: dict[date, list[AuthorizedCharge]] = {}
+    for item in items:
+        by_day.setdefault(item.charge.date_of_service, []).append(item)
+    for day_items in by_day.values():
+        if parts[-1] and len(parts[-1]) + len(day_items) > limit:
+            parts.append([])
+        parts[-1].extend(day_items)
+    return parts
 
 
 def _claim(

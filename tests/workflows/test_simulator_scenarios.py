@@ -264,17 +264,9 @@ async def test_authorization_running_out_opens_a_concurrent_review_before_the_la
     assert (auth.units, auth.end) == (20, TODAY + ad(30)) and auth.number.startswith("AUTH")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: the 60 per diem days become one 837P claim of 60 lines; an 837P claim "
-    "holds at most 50, so clearinghouse.submit_claim fails OutboundInvalid ('too many "
-    "service lines'), the ClaimWorkflow fails and the episode never closes. "
-    "models.domain.claims.build_claims must split a period's lines into claims of 50.",
-)
 async def test_a_sixty_day_episode_continues_as_new_without_losing_state(rig: Rig) -> None:
-    """The continue-as-new part passes (see also tests/workflows/test_episode_flow.py, with
-    a fake clearinghouse); billing the 60 days fails, see the marker."""
+    """60 documented days continue as new (history_limit 250) and are all billed: 60 per
+    diem lines become two 837P claims (an 837P holds 50 lines), both paid."""
     admit = TODAY - ad(60)
     rig.register("SCAN02", "M60-2", admit)
     handle = await rig.start("SCAN02", history_limit=250)
@@ -295,7 +287,13 @@ async def test_a_sixty_day_episode_continues_as_new_without_losing_state(rig: Ri
     )
     status = await rig.closed(handle, max_days=25)
     assert status.stage is Stage.CLOSED and status.documented_days == 60
-    (row,) = rig.claims("SCAN02")
-    assert len(row.claim["lines"]) == 60 and row.status == "paid"
-    assert (row.total_cents, row.paid_cents, row.open_cents) == (60 * 45000, 60 * FEE, 0)
-    assert balanced(row)
+    second = claim_id("SCAN02", admit + ad(50))
+    assert status.claims == {c: "resolved" for c in (claim_id("SCAN02", admit), second)}
+    rows = rig.claims("SCAN02")
+    assert [(r.id, len(r.claim["lines"]), r.status) for r in rows] == [
+        (claim_id("SCAN02", admit), 50, "paid"),
+        (second, 10, "paid"),
+    ]
+    for row, days in zip(rows, (50, 10), strict=True):
+        assert (row.total_cents, row.paid_cents, row.open_cents) == (days * 45000, days * FEE, 0)
+        assert balanced(row)

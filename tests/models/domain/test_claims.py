@@ -94,6 +94,20 @@ def test_episode_payer_bills_once_after_discharge() -> None:
     assert len(claim.lines) == 5
 
 
+def test_a_period_of_more_than_50_lines_is_split_into_837p_claims_of_whole_days() -> None:
+    days = [MON + timedelta(days=d) for d in range(30)]
+    charges = [authorized(charge(code=c, day=d)) for d in days for c in ("90853", "90837")]
+    ctx = claim_context("commercial_gamma", discharge_date=days[-1])
+    claims = build_claims(charges, ruleset("commercial_gamma"), ctx, as_of=days[-1]).claims
+    assert [len(c.lines) for c in claims] == [50, 10]  # 25 days of two lines, then 5
+    first, second = claims
+    assert (first.statement_from, first.statement_to) == (days[0], days[24])
+    assert second.statement_from == days[25] and second.claim_id.endswith(days[25].isoformat())
+    assert first.claim_id.endswith(MON.isoformat())  # the period's id, as before the split
+    assert {c.frequency_code for c in claims} == {Frequency.ADMIT_THROUGH_DISCHARGE}
+    assert [line.line_number for line in second.lines] == list(range(1, 11))
+
+
 def test_episode_payer_without_admission_date_is_refused() -> None:
     with pytest.raises(DomainError):
         build_claims(
