@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-__all__ = ["available", "pure_python", "read_claims", "split_segments"]
+__all__ = ["available", "native_enabled", "pure_python", "read_claims", "split_segments"]
 
 _native: ModuleType | None
 try:
@@ -30,6 +30,11 @@ _enabled = True
 def available() -> bool:
     """Whether the C accelerator is built and importable."""
     return _native is not None
+
+
+def native_enabled() -> bool:
+    """Whether the readers use the C accelerator right now."""
+    return _native is not None and _enabled
 
 
 @contextmanager

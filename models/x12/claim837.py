@@ -133,7 +133,7 @@ class Claim837:
 
     @property
     def total_charge_cents(self) -> int:
-        return sum(line.charge_cents for line in self.lines)
+        return sum([line.charge_cents for line in self.lines])
 
     @property
     def type_of_bill(self) -> str:

@@ -6,9 +6,15 @@ import re
 
 from .errors import X12Error
 
-__all__ = ["build", "clean"]
+__all__ = ["build", "clean", "has_delimiter"]
 
 _FORBIDDEN = re.compile(r"[*^:~\r\n]").search
+
+
+def has_delimiter(text: str) -> bool:
+    """Whether ``text`` holds a delimiter; writers test several fields joined at once,
+    then ``clean`` them one by one only when this says yes, to name the culprit."""
+    return _FORBIDDEN(text) is not None
 
 
 def clean(value: str, what: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .claim837 import Address, Batch837, Claim837, ClaimForm, Person, Provider, ServiceLine
 from .envelope import Envelope, write_interchange
 from .errors import X12Error
-from .segments import build, clean
+from .segments import build, clean, has_delimiter
 from .values import format_cents, format_date, format_time, npi_is_valid
 
 __all__ = ["VERSION_837I", "VERSION_837P", "write_837"]
@@ -67,16 +67,21 @@ def _address(segs: list[str], addr: Address, what: str, *, zip9: bool = False) -
     if not _ZIP(addr.postal_code) or (zip9 and len(addr.postal_code) != 9):
         need = "9 digits" if zip9 else "5 or 9 digits"
         raise X12Error(f"{what} postal code {addr.postal_code!r} must be {need}")
-    line1 = clean(addr.line1, what)
-    line2 = clean(addr.line2, what)
+    line1, line2, city = addr.line1, addr.line2, addr.city
+    if has_delimiter(line1 + line2 + city):
+        for value in (line1, line2, city):
+            clean(value, what)
     segs.append(f"N3*{line1}*{line2}" if line2 else build("N3", line1))
-    segs.append(f"N4*{clean(addr.city, what)}*{addr.state}*{addr.postal_code}")
+    segs.append(f"N4*{city}*{addr.state}*{addr.postal_code}")
 
 
 def _person_name(qual: str, p: Person | Provider, tail: tuple[str, ...] = ()) -> str:
-    last = clean(p.last_name, "last name")
-    first = clean(p.first_name, "first name")
-    middle = clean(p.middle_name, "middle name") if isinstance(p, Person) else ""
+    last, first = p.last_name, p.first_name
+    middle = p.middle_name if isinstance(p, Person) else ""
+    if has_delimiter(last + first + middle):
+        clean(last, "last name")
+        clean(first, "first name")
+        clean(middle, "middle name")
     if tail and tail[-1]:
         return f"NM1*{qual}*1*{last}*{first}*{middle}***" + "*".join(tail)
     return build("NM1", qual, "1", last, first, middle, "", "", *tail)
@@ -191,21 +196,18 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
     segs.append(f"HL*{sub_hl}*1*22*{'1' if dependent else '0'}")
     if s.payer_responsibility not in ("P", "S", "T"):
         raise _fail(c, "payer responsibility must be P, S or T")
+    group, filing, member = s.group_number, s.claim_filing_indicator, s.member_id
+    if has_delimiter(group + filing + member):
+        clean(group, "group number")
+        clean(filing, "claim filing indicator")
+        clean(member, "member id")
+    relation = "" if dependent else "18"
     segs.append(
-        build(
-            "SBR",
-            s.payer_responsibility,
-            "" if dependent else "18",
-            clean(s.group_number, "group number"),
-            "",
-            "",
-            "",
-            "",
-            "",
-            clean(s.claim_filing_indicator, "claim filing indicator"),
-        )
+        f"SBR*{s.payer_responsibility}*{relation}*{group}******{filing}"
+        if filing
+        else build("SBR", s.payer_responsibility, relation, group)
     )
-    segs.append(_person_name("IL", s.person, ("MI", clean(s.member_id, "member id"))))
+    segs.append(_person_name("IL", s.person, ("MI", member)))
     _person_address(segs, s.person, "subscriber", required=not dependent)
     if not dependent:
         _demographics(segs, s.person)
