@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -66,6 +65,7 @@ from workflows.claim_types import (
     SubmitClaimInput,
 )
 from workflows.episode_types import AuthRequestInput, EligibilityInquiryInput
+from workflows.errors import ErrorType
 
 from . import documents as docs
 from .config import PartnerConfig, load_partners
@@ -83,19 +83,14 @@ from .mapping import (
 )
 from .protocol import Clearinghouse, OutboundFile
 
-__all__ = ["COUNTER", "ClearinghouseActivities", "ClearinghouseErrorType"]
+__all__ = ["COUNTER", "ClearinghouseActivities"]
 
 COUNTER = "x12:interchange"  # ISA13 = GS06 of every file we send; ST02 is 0001
 DEFAULT_AUTH_DAYS = 30
 DEFAULT_AUTH_UNITS = 20
 
 
-class ClearinghouseErrorType(StrEnum):
-    NOT_FOUND = "NotFound"  # same value as workflows.errors.ErrorType.NOT_FOUND
-    OUTBOUND_INVALID = "OutboundInvalid"  # our data cannot become a valid file
-
-
-def _fail(kind: ClearinghouseErrorType, message: str) -> ApplicationError:
+def _fail(kind: ErrorType, message: str) -> ApplicationError:
     return ApplicationError(message, type=kind.value, non_retryable=True)
 
 
@@ -136,7 +131,7 @@ class ClearinghouseActivities:
                     try:
                         content = build(s, number)
                     except (MappingError, X12Error, docs.DocumentError, DomainError) as err:
-                        raise _fail(ClearinghouseErrorType.OUTBOUND_INVALID, str(err)) from None
+                        raise _fail(ErrorType.OUTBOUND_INVALID, str(err)) from None
                     control = f"{number:09d}"
                     row = repo.add_outbound(
                         s,
@@ -182,14 +177,14 @@ class ClearinghouseActivities:
     def _claim_row(s: Session, claim_id: str) -> ClaimRow:
         row = s.get(ClaimRow, claim_id)
         if row is None:
-            raise _fail(ClearinghouseErrorType.NOT_FOUND, f"claim {claim_id} not found")
+            raise _fail(ErrorType.NOT_FOUND, f"claim {claim_id} not found")
         return row
 
     @staticmethod
     def _episode(s: Session, episode_id: str) -> tuple[Episode, Patient]:
         episode = s.get(Episode, episode_id)
         if episode is None:
-            raise _fail(ClearinghouseErrorType.NOT_FOUND, f"episode {episode_id} not found")
+            raise _fail(ErrorType.NOT_FOUND, f"episode {episode_id} not found")
         patient = s.get(Patient, episode.patient_id)
         assert patient is not None
         return episode, patient
@@ -241,7 +236,7 @@ class ClearinghouseActivities:
             return write_837(self._envelope(number, now), [batch])
 
         if kind not in (ClaimForm.PROFESSIONAL.value, ClaimForm.INSTITUTIONAL.value):
-            raise _fail(ClearinghouseErrorType.OUTBOUND_INVALID, f"claim form {kind!r}")
+            raise _fail(ErrorType.OUTBOUND_INVALID, f"claim form {kind!r}")
         return self._send(
             kind=kind,
             subject=inp.claim_id,
@@ -317,7 +312,7 @@ class ClearinghouseActivities:
             )
             if appeal is None:
                 raise _fail(
-                    ClearinghouseErrorType.NOT_FOUND,
+                    ErrorType.NOT_FOUND,
                     f"no level {inp.level} appeal for claim {inp.claim_id}",
                 )
             who = self._parties(s, row.episode_id, row.payer_id)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.exceptions import ApplicationError
 
-from activities.clearinghouse.activities import ClearinghouseActivities, ClearinghouseErrorType
+from activities.clearinghouse.activities import ClearinghouseActivities
 from activities.clearinghouse.documents import read_appeal, read_auth_request
 from activities.clearinghouse.protocol import InboundFile, OutboundFile
 from models.db import x12files as repo
@@ -16,6 +16,7 @@ from models.x12 import read_270, read_276, read_837
 from tests.models.x12.conformance import findings
 from workflows.claim_types import AppealInput, StatusInquiryInput, SubmitClaimInput
 from workflows.episode_types import AuthRequestInput, EligibilityInquiryInput
+from workflows.errors import ErrorType
 
 from .builders import add_appeal, setup
 from .conftest import at
@@ -109,7 +110,7 @@ def test_an_unknown_claim_is_a_non_retryable_not_found(sessions: sessionmaker[Se
     acts = ClearinghouseActivities(sessions, RecordingAdapter())
     with pytest.raises(ApplicationError) as info:
         acts.submit_claim(SubmitClaimInput(claim_id="nope", now=at(0)))
-    assert info.value.type == ClearinghouseErrorType.NOT_FOUND
+    assert info.value.type == ErrorType.NOT_FOUND
     assert info.value.non_retryable
 
 
@@ -118,7 +119,7 @@ def test_a_claim_that_cannot_be_written_names_the_problem(sessions: sessionmaker
     acts = ClearinghouseActivities(sessions, RecordingAdapter())
     with pytest.raises(ApplicationError) as info:
         acts.submit_claim(SubmitClaimInput(claim_id="E1:c:1", now=at(0)))
-    assert info.value.type == ClearinghouseErrorType.OUTBOUND_INVALID
+    assert info.value.type == ErrorType.OUTBOUND_INVALID
     assert "NOT-ICD" in str(info.value) and "ICD-10-CM" in str(info.value)
     assert outbound(sessions) == []
 
