@@ -10,11 +10,10 @@ __all__ = ["build", "clean", "has_delimiter"]
 
 _FORBIDDEN = re.compile(r"[*^:~\r\n]").search
 
-
-def has_delimiter(text: str) -> bool:
-    """Whether ``text`` holds a delimiter; writers test several fields joined at once,
-    then ``clean`` them one by one only when this says yes, to name the culprit."""
-    return _FORBIDDEN(text) is not None
+# Whether a text holds a delimiter (a match, or None). Writers test several fields
+# joined at once, then ``clean`` them one by one only when it matches, to name the
+# culprit. A bound C method: no Python frame per call.
+has_delimiter = _FORBIDDEN
 
 
 def clean(value: str, what: str) -> str:

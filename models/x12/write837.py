@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .claim837 import Address, Batch837, Claim837, ClaimForm, Person, Provider, ServiceLine
+from .claim837 import Address, Batch837, Claim837, ClaimForm, Person, Provider
 from .envelope import Envelope, write_interchange
 from .errors import X12Error
 from .segments import build, clean, has_delimiter
@@ -270,8 +270,7 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         if c.attending_provider is None:
             raise _fail(c, "an institutional claim needs the attending provider")
         _provider(segs, "71", "AT", c.attending_provider, c)
-    for n, line in enumerate(c.lines, 1):
-        segs += (f"LX*{n}", _line(line, c, prof), f"DTP*472*D8*{format_date(line.service_date)}")
+    _lines(segs, c, prof)
     return hl
 
 
@@ -281,30 +280,34 @@ def _provider(segs: list[str], qual: str, prv: str, p: Provider, c: Claim837) ->
         segs.append(f"PRV*{prv}*PXC*{clean(p.taxonomy, 'taxonomy')}")
 
 
-def _line(line: ServiceLine, c: Claim837, prof: bool) -> str:
-    if not _PROC(line.procedure_code):
-        raise _fail(c, f"procedure code {line.procedure_code!r} must be 5 characters")
-    if line.modifiers and (len(line.modifiers) > 4 or not all(map(_MOD, line.modifiers))):
-        raise _fail(c, "up to 4 two-character modifiers per line")
-    if line.charge_cents < 0:
-        raise _fail(c, "line charge must not be negative")
-    if not 0 < line.units < 10_000:
-        raise _fail(c, "units must be 1..9999")
-    proc = (
-        ":".join(("HC", line.procedure_code, *line.modifiers))
-        if line.modifiers
-        else ("HC:" + line.procedure_code)
-    )
-    charge = format_cents(line.charge_cents)
-    if prof:
-        ptrs = line.diagnosis_pointers
-        if not 1 <= len(ptrs) <= 4 or not 1 <= min(ptrs) <= max(ptrs) <= len(c.diagnosis_codes):
-            raise _fail(c, "each line needs 1..4 diagnosis pointers into the claim's codes")
-        pos = line.place_of_service
-        if pos and not _CODE2(pos):
-            raise _fail(c, "line place of service must be 2 characters")
-        pointer = ":".join(map(str, ptrs))
-        return f"SV1*{proc}*{charge}*UN*{line.units}*{pos}**{pointer}"
-    if not _REV(line.revenue_code):
-        raise _fail(c, f"revenue code {line.revenue_code!r} must be 4 digits")
-    return f"SV2*{line.revenue_code}*{proc}*{charge}*UN*{line.units}"
+def _lines(segs: list[str], c: Claim837, prof: bool) -> None:
+    """LX, SV1/SV2 and DTP*472 for every line of the claim."""
+    ndiag = len(c.diagnosis_codes)
+    for n, line in enumerate(c.lines, 1):
+        code, mods = line.procedure_code, line.modifiers
+        if not _PROC(code):
+            raise _fail(c, f"procedure code {code!r} must be 5 characters")
+        if mods and (len(mods) > 4 or not all(map(_MOD, mods))):
+            raise _fail(c, "up to 4 two-character modifiers per line")
+        if line.charge_cents < 0:
+            raise _fail(c, "line charge must not be negative")
+        units = line.units
+        if not 0 < units < 10_000:
+            raise _fail(c, "units must be 1..9999")
+        proc = ":".join(("HC", code, *mods)) if mods else "HC:" + code
+        charge = format_cents(line.charge_cents)
+        if prof:
+            ptrs = line.diagnosis_pointers
+            if not 1 <= len(ptrs) <= 4 or not 1 <= min(ptrs) <= max(ptrs) <= ndiag:
+                raise _fail(c, "each line needs 1..4 diagnosis pointers into the claim's codes")
+            pos = line.place_of_service
+            if pos and not _CODE2(pos):
+                raise _fail(c, "line place of service must be 2 characters")
+            pointer = ":".join(map(str, ptrs))
+            service = f"SV1*{proc}*{charge}*UN*{units}*{pos}**{pointer}"
+        else:
+            rev = line.revenue_code
+            if not _REV(rev):
+                raise _fail(c, f"revenue code {rev!r} must be 4 digits")
+            service = f"SV2*{rev}*{proc}*{charge}*UN*{units}"
+        segs += (f"LX*{n}", service, f"DTP*472*D8*{format_date(line.service_date)}")
