@@ -305,10 +305,14 @@ class ClaimActivities:
                 key=f"{row.id}:ack:{inp.seq}:{n.source}",
                 kind=f"{n.source.lower()}_{verdict}",
                 detail=n.message,
-                data={"field": n.field, "x12_file_id": n.x12_file_id},
+                data={"field": n.field, "x12_file_id": n.x12_file_id}
+                | ({"after_acceptance": True} if inp.late else {}),
                 at=at,
             )
-            if fresh:
+            if fresh and inp.late:  # the claim moved on: keep its status, fill what is missing
+                if n.payer_claim_number and not row.payer_claim_number:
+                    row.payer_claim_number = n.payer_claim_number
+            elif fresh:
                 if n.message:
                     row.last_message = n.message
                 if n.payer_claim_number:

@@ -79,6 +79,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.episode_types import SIGNAL_CLAIM_REMITTED, SIGNAL_CLAIM_RESOLVED, ClaimSettled
     from workflows.ids import claim_workflow_id, episode_workflow_id
 
+# Patch: once accepted, the claim records acknowledgements that arrive afterwards (an 835
+# signalled before the 999/277CA of the same poll, or a 999 after the 277CA) instead of
+# leaving them unread.
+LATE_ACKS_PATCH = "claim-records-late-acks"
+
 
 @workflow.defn(name="Claim")
 class ClaimWorkflow(ClaimSteps):
@@ -288,6 +293,30 @@ class ClaimWorkflow(ClaimSteps):
             data={"clean_first_pass": clean},
             accepted=True,
         )
+        if workflow.patched(LATE_ACKS_PATCH):
+            s.late_acks = True
+            self._background.append(asyncio.create_task(self._record_late_acks()))
+
+    async def _record_late_acks(self) -> None:
+        """Record every acknowledgement that arrives once the claim is accepted: its
+        timeline row and a payer claim number the claim lacks; nothing else changes."""
+        s = self._s
+        while True:
+            await workflow.wait_condition(lambda: bool(s.acks))
+            s.ack_seq += 1
+            s.recording_ack = True
+            await self._act(
+                "claims.record_ack",
+                RecordAckInput(
+                    claim_id=s.claim_id,
+                    notice=s.acks.pop(0),
+                    seq=s.ack_seq,
+                    at=workflow.now().isoformat(),
+                    late=True,
+                ),
+                AckOutcome,
+            )
+            s.recording_ack = False
 
     # -- waiting for the 835 ------------------------------------------------------------------
     async def _await_remittance(self, since: date) -> PostingOutcome:
@@ -618,7 +647,9 @@ class ClaimWorkflow(ClaimSteps):
             SIGNAL_CLAIM_RESOLVED,
             ClaimSettled(claim_id=s.claim_id, resolved=True, outcome=result.outcome.value),
         )
-        await workflow.wait_condition(lambda: not s.open_tasks)
+        await workflow.wait_condition(
+            lambda: not s.open_tasks and not (s.late_acks and (s.acks or s.recording_ack))
+        )
         return result
 
     async def _signal_episode(self, name: str, settled: ClaimSettled) -> None:

@@ -99,6 +99,9 @@ class RecordAckInput:
     notice: AckNotice
     seq: int
     at: str
+    # The claim was accepted already (an 835 came first): the row is recorded and an
+    # empty payer claim number filled, but the claim's status and accepted_at stay.
+    late: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

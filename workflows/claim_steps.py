@@ -57,6 +57,8 @@ class ClaimState:
     filing_due: str = ""
     filing_rule: str = ""
     accepted: bool = False
+    late_acks: bool = False  # acknowledgements after acceptance are recorded (patched)
+    recording_ack: bool = False
     submitted_on: str = ""
     scrubs: int = 0
     submissions: int = 0

@@ -2,7 +2,8 @@
 
 Every ``poll_seconds`` it runs ``clearinghouse.poll_inbox`` with ``workflow.now()`` (so
 simulated payers answer on workflow time), sends each delivery as a signal to its
-target (``claim:{id}`` or ``episode:{id}``) and opens one "unmatched file" task per
+target (``claim:{id}`` or ``episode:{id}``) — the 835s last, once the poll's other
+signals are delivered — and opens one "unmatched file" task per
 file that could not be read or matched — also when a delivery's target workflow no
 longer exists. Tasks are children with ``ParentClosePolicy.ABANDON`` and the id
 ``task:unmatched-file-{x12 file id}``, so they outlive the inbox's continue-as-new.
@@ -24,7 +25,7 @@ from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 with workflow.unsafe.imports_passed_through():
     from models.inbox_tasks import UNMATCHED_FILE
     from models.task_catalog import get_kind
-    from workflows.claim_types import Delivery, PollInboxInput, PollInboxResult
+    from workflows.claim_types import SIGNAL_REMITTED, Delivery, PollInboxInput, PollInboxResult
     from workflows.human_task import HumanTaskWorkflow
     from workflows.ids import task_workflow_id
     from workflows.task_types import OpenTaskInput
@@ -35,6 +36,10 @@ POLL_TIMEOUT = timedelta(seconds=60)
 POLL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10)
 )
+# Patch: a poll's remittances are signalled only once its other deliveries (999, 277CA,
+# 277, 271, authorization decisions) have been delivered, so a claim never reads the 835
+# of a poll before that poll's acknowledgements.
+REMITS_LAST_PATCH = "inbox-remits-after-acks"
 
 
 def default_poll_seconds(day_seconds: float) -> float:
@@ -84,7 +89,7 @@ class ClearinghouseInboxWorkflow:
             problems: dict[int, tuple[str, list[str]]] = {}
             for u in result.unmatched:
                 problems.setdefault(u.x12_file_id, (u.name, []))[1].append(u.error)
-            outcomes = await asyncio.gather(*(self._signal(d) for d in result.deliveries))
+            outcomes = await self._signal_all(result.deliveries)
             for d, error in zip(result.deliveries, outcomes, strict=True):
                 if error is None:
                     self._delivered += 1
@@ -95,6 +100,18 @@ class ClearinghouseInboxWorkflow:
                 await self._open_task(file_id, name, errors, inp.day_seconds)
             await workflow.sleep(period)
         workflow.continue_as_new(replace(inp, polls_done=self._polls))
+
+    async def _signal_all(self, deliveries: list[Delivery]) -> list[str | None]:
+        """Send every delivery; for each, why it could not be delivered, or None."""
+        if not workflow.patched(REMITS_LAST_PATCH):
+            return list(await asyncio.gather(*(self._signal(d) for d in deliveries)))
+        outcomes: list[str | None] = [None] * len(deliveries)
+        for remits in (False, True):  # the rest at once, then the 835s at once
+            batch = [i for i, d in enumerate(deliveries) if (d.signal == SIGNAL_REMITTED) is remits]
+            sent = await asyncio.gather(*(self._signal(deliveries[i]) for i in batch))
+            for i, error in zip(batch, sent, strict=True):
+                outcomes[i] = error
+        return outcomes
 
     async def _signal(self, d: Delivery) -> str | None:
         """Send one delivery; the reason it could not be delivered, or None."""
