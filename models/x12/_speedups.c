@@ -770,21 +770,25 @@ read_claims(PyObject *self, PyObject *args)
         Py_XDECREF(sp.empty_tuple);
         Py_RETURN_NONE;
     }
-    /* Every segment a non-empty list of str, or decline. */
-    for (Py_ssize_t i = start; i <= last; i++) {
-        PyObject *seg = PyList_GET_ITEM(segs, i);
-        if (!PyList_CheckExact(seg) || PyList_GET_SIZE(seg) == 0)
+    PyObject *first = PyList_GET_ITEM(segs, start);
+    if (!PyList_CheckExact(first) || PyList_GET_SIZE(first) == 0)
+        goto decline_early;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(first); k++)
+        if (!PyUnicode_CheckExact(PyList_GET_ITEM(first, k)))
             goto decline_early;
-        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(seg); k++)
-            if (!PyUnicode_CheckExact(PyList_GET_ITEM(seg, k)))
-                goto decline_early;
-    }
     claims = PyList_New(0);
-    if (claims == NULL || open_claim(&st, PyList_GET_ITEM(segs, start)) != OK)
+    if (claims == NULL || open_claim(&st, first) != OK)
         goto error;
     for (idx = start + 1; idx <= last; idx++) {
         int stop = 0;
-        int rc = step(&sp, &st, PyList_GET_ITEM(segs, idx), idx == last, comp, claims, &stop);
+        PyObject *seg = PyList_GET_ITEM(segs, idx);
+        /* Each segment a non-empty list of str (checked where it is used), or decline. */
+        if (!PyList_CheckExact(seg) || PyList_GET_SIZE(seg) == 0)
+            goto decline;
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(seg); k++)
+            if (!PyUnicode_CheckExact(PyList_GET_ITEM(seg, k)))
+                goto decline;
+        int rc = step(&sp, &st, seg, idx == last, comp, claims, &stop);
         if (rc == ERROR)
             goto error;
         if (rc == DECLINE)
