@@ -32,6 +32,7 @@ from activities.domain_json import from_json, to_json
 from models import ruleset_catalog
 from models.claim_tasks import GENERAL_FIELD, form_field_for
 from models.db import claims as repo
+from models.db.base import utcnow
 from models.db.billing_tables import Appeal, ClaimRow, Denial, Posting
 from models.domain import (
     Action,
@@ -118,6 +119,12 @@ WRITE_OFF_CARC = "WO"
 
 def _day(iso: str) -> date:
     return date.fromisoformat(iso)
+
+
+def _at(iso: str) -> datetime:
+    """The workflow time the activity was scheduled at; an input from before the claim
+    sent one (``""``) is stamped with the clock."""
+    return datetime.fromisoformat(iso) if iso else utcnow()
 
 
 def _claim(row: ClaimRow) -> Claim:
@@ -263,6 +270,7 @@ class ClaimActivities:
                 detail=f"{sum(f.blocks for f in findings)} error(s), "
                 f"{sum(not f.blocks for f in findings)} warning(s)",
                 data={"findings": row.findings},
+                at=_at(inp.at),
             )
             return ScrubResult(
                 clean=not blocked,
@@ -280,6 +288,7 @@ class ClaimActivities:
                 key=f"{row.id}:fix:{inp.task_id}",
                 kind="fixed",
                 detail="changed: " + ", ".join(sorted(k for k, v in inp.data.items() if v)),
+                at=_at(inp.at),
             )
             if not fresh:
                 return
@@ -352,6 +361,7 @@ class ClaimActivities:
     @activity.defn(name="claims.post_remittance")
     def post_remittance(self, inp: PostRemittanceInput) -> PostingOutcome:
         n = inp.notice
+        at = _at(inp.at)
         with unit_of_work(self._sessions) as session:
             row = repo.require(session, inp.claim_id)
             fallback_id = f"file{n.x12_file_id}:{n.claim_index}"
@@ -364,6 +374,7 @@ class ClaimActivities:
                     kind="posting_refused",
                     detail=reason,
                     data={"x12_file_id": n.x12_file_id, "claim_index": n.claim_index},
+                    at=at,
                 )
                 row.last_message = reason
                 return PostingOutcome(posting_id=posting_id, accepted=False, reason=reason)
@@ -435,6 +446,7 @@ class ClaimActivities:
                     payer_claim_number=payment.payer_claim_number,
                     paid_on=paid_on,
                     x12_file_id=n.x12_file_id,
+                    posted_at=at,
                 ),
             )
             if payment.is_reversal:
@@ -467,6 +479,7 @@ class ClaimActivities:
                 kind="reversed" if payment.is_reversal else "remitted",
                 detail=f"{result.reason}: paid {payment.paid_cents} of {payment.charge_cents}",
                 data=asdict(outcome),
+                at=at,
             )
             return outcome
 
@@ -540,6 +553,7 @@ class ClaimActivities:
                 action=str(route.action),
                 deadline=route.deadline.due,
                 reason=route.reason,
+                created_at=_at(inp.at),
             ),
         )
         return DenialWork(
@@ -561,6 +575,7 @@ class ClaimActivities:
     # -- corrected claims, appeals, write-offs ---------------------------------------------
     @activity.defn(name="claims.create_replacement")
     def create_replacement(self, inp: ReplacementInput) -> ReplacementResult:
+        at = _at(inp.at)
         with unit_of_work(self._sessions) as session:
             row = repo.require(session, inp.claim_id)
             if not row.payer_claim_number:
@@ -590,6 +605,8 @@ class ClaimActivities:
                     original_claim_id=row.id,
                     filing_deadline=row.filing_deadline,
                     claim=new.to_dict(),
+                    created_at=at,
+                    updated_at=at,
                 ),
             )
             repo.add_event(
@@ -600,6 +617,7 @@ class ClaimActivities:
                 detail=f"corrected claim {new.claim_id} (frequency 7) replaces payer claim "
                 f"{row.payer_claim_number}",
                 data={"replacement_claim_id": new.claim_id, "task_id": inp.task_id},
+                at=at,
             )
             return ReplacementResult(
                 claim_id=new.claim_id,
@@ -654,6 +672,7 @@ class ClaimActivities:
                         deadline=dl.due,
                         letter=letter,
                         status="drafted",
+                        updated_at=_at(inp.at),
                     ),
                 )
                 repo.add_event(
@@ -662,6 +681,7 @@ class ClaimActivities:
                     key=f"{row.id}:appeal:{inp.level}:drafted",
                     kind="appeal_drafted",
                     detail=f"level {inp.level} due {dl.due.isoformat()}",
+                    at=_at(inp.at),
                 )
             return AppealDraft(
                 appeal_id=appeal_id,

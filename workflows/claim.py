@@ -181,7 +181,12 @@ class ClaimWorkflow(ClaimSteps):
                     return False
                 await self._do(
                     "claims.apply_fix",
-                    ApplyFixInput(claim_id=self._s.claim_id, task_id=fix.task_id, data=fix.data),
+                    ApplyFixInput(
+                        claim_id=self._s.claim_id,
+                        task_id=fix.task_id,
+                        data=fix.data,
+                        at=workflow.now().isoformat(),
+                    ),
                 )
 
     async def _scrub_until_clean(self) -> bool:
@@ -191,7 +196,12 @@ class ClaimWorkflow(ClaimSteps):
             s.stage = ClaimStage.SCRUBBING
             result = await self._act(
                 "claims.scrub",
-                ScrubClaimInput(claim_id=s.claim_id, today=self._iso_today(), attempt=s.scrubs),
+                ScrubClaimInput(
+                    claim_id=s.claim_id,
+                    today=self._iso_today(),
+                    attempt=s.scrubs,
+                    at=workflow.now().isoformat(),
+                ),
                 ScrubResult,
             )
             if result.clean:
@@ -208,7 +218,12 @@ class ClaimWorkflow(ClaimSteps):
                 return False
             await self._do(
                 "claims.apply_fix",
-                ApplyFixInput(claim_id=s.claim_id, task_id=fix.task_id, data=fix.data),
+                ApplyFixInput(
+                    claim_id=s.claim_id,
+                    task_id=fix.task_id,
+                    data=fix.data,
+                    at=workflow.now().isoformat(),
+                ),
             )
         return False
 
@@ -430,6 +445,7 @@ class ClaimWorkflow(ClaimSteps):
                 posting_id=posting.posting_id,
                 today=self._iso_today(),
                 notice_date=posting.paid_on or self._iso_today(),
+                at=workflow.now().isoformat(),
             ),
             DenialPlan,
         )
@@ -488,7 +504,11 @@ class ClaimWorkflow(ClaimSteps):
         new = await self._act(
             "claims.create_replacement",
             ReplacementInput(
-                claim_id=s.claim_id, task_id=fix.task_id, data=fix.data, revision=s.revisions
+                claim_id=s.claim_id,
+                task_id=fix.task_id,
+                data=fix.data,
+                revision=s.revisions,
+                at=workflow.now().isoformat(),
             ),
             ReplacementResult,
         )
@@ -516,6 +536,7 @@ class ClaimWorkflow(ClaimSteps):
                     level=level,
                     notice_date=notice,
                     today=self._iso_today(),
+                    at=workflow.now().isoformat(),
                 ),
                 AppealDraft,
             )

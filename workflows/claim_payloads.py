@@ -1,8 +1,12 @@
 """Payloads between the ClaimWorkflow and its ``claims.*`` activities.
 
 Frozen kw_only dataclasses; new fields always get defaults (running histories replay).
-Dates travel as ISO strings. No PHI: claim ids, codes, amounts and dates only; the
-claim itself (names, member id) stays in the database.
+Dates travel as ISO strings. ``at`` is the workflow time (``workflow.now()``) the claim
+scheduled the activity at: every row the activity writes is stamped with it, so a retry
+writes the same time and a time-skipped test sees business time. An ``at`` added later
+defaults to ``""`` (scheduled by a run from before it): the activity stamps its clock.
+No PHI: claim ids, codes, amounts and dates only; the claim itself (names, member id)
+stays in the database.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class ScrubClaimInput:
     claim_id: str
     today: str
     attempt: int
+    at: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +66,7 @@ class ApplyFixInput:
     claim_id: str
     task_id: str
     data: dict[str, Any]
+    at: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,6 +164,7 @@ class RouteDenialsInput:
     posting_id: str
     today: str
     notice_date: str
+    at: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,6 +197,7 @@ class ReplacementInput:
     task_id: str
     data: dict[str, Any]
     revision: int = 1
+    at: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +214,7 @@ class DraftAppealInput:
     level: int
     notice_date: str
     today: str
+    at: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
