@@ -1,7 +1,8 @@
 """Checks of an authorization entered on the episode page (``enter_authorization``).
 
-Pure: the EpisodeWorkflow's validator adds the stage check and raises one
-``FormInvalid`` error naming every bad field.
+Pure: the EpisodeWorkflow's validator (``EpisodeAuthorization.validate`` in
+``workflows.episode_authorization``) adds the stage check and raises one ``FormInvalid``
+error naming every bad field.
 """
 
 from __future__ import annotations
