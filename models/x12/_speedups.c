@@ -747,6 +747,28 @@ get_spec(PyObject *spec, Spec *sp)
     return 0;
 }
 
+/* The segments were allocated all over the heap and reading them is bound by
+ * memory latency: ask for the list objects, their item arrays and their first
+ * element a few segments before they are needed (each step needs the one before). */
+static inline void
+prefetch_ahead(PyObject *segs, Py_ssize_t idx, Py_ssize_t last)
+{
+    if (idx + 6 <= last)
+        __builtin_prefetch(PyList_GET_ITEM(segs, idx + 6));
+    if (idx + 4 <= last) {
+        PyObject *ahead = PyList_GET_ITEM(segs, idx + 4);
+        if (PyList_CheckExact(ahead))
+            __builtin_prefetch(((PyListObject *)ahead)->ob_item);
+    }
+    if (idx + 2 <= last) {
+        PyObject *ahead = PyList_GET_ITEM(segs, idx + 2);
+        if (PyList_CheckExact(ahead) && PyList_GET_SIZE(ahead) > 1) {
+            __builtin_prefetch(PyList_GET_ITEM(ahead, 0));
+            __builtin_prefetch(PyList_GET_ITEM(ahead, 1));
+        }
+    }
+}
+
 static PyObject *
 read_claims(PyObject *self, PyObject *args)
 {
@@ -781,6 +803,7 @@ read_claims(PyObject *self, PyObject *args)
         goto error;
     for (idx = start + 1; idx <= last; idx++) {
         int stop = 0;
+        prefetch_ahead(segs, idx, last);
         PyObject *seg = PyList_GET_ITEM(segs, idx);
         /* Each segment a non-empty list of str (checked where it is used), or decline. */
         if (!PyList_CheckExact(seg) || PyList_GET_SIZE(seg) == 0)
