@@ -753,18 +753,19 @@ get_spec(PyObject *spec, Spec *sp)
 static inline void
 prefetch_ahead(PyObject *segs, Py_ssize_t idx, Py_ssize_t last)
 {
-    if (idx + 6 <= last)
-        __builtin_prefetch(PyList_GET_ITEM(segs, idx + 6));
-    if (idx + 4 <= last) {
-        PyObject *ahead = PyList_GET_ITEM(segs, idx + 4);
+    if (idx + 8 <= last)
+        __builtin_prefetch(PyList_GET_ITEM(segs, idx + 8));
+    if (idx + 5 <= last) {
+        PyObject *ahead = PyList_GET_ITEM(segs, idx + 5);
         if (PyList_CheckExact(ahead))
             __builtin_prefetch(((PyListObject *)ahead)->ob_item);
     }
     if (idx + 2 <= last) {
         PyObject *ahead = PyList_GET_ITEM(segs, idx + 2);
-        if (PyList_CheckExact(ahead) && PyList_GET_SIZE(ahead) > 1) {
-            __builtin_prefetch(PyList_GET_ITEM(ahead, 0));
-            __builtin_prefetch(PyList_GET_ITEM(ahead, 1));
+        if (PyList_CheckExact(ahead)) {
+            Py_ssize_t n = PyList_GET_SIZE(ahead);
+            for (Py_ssize_t k = 0; k < n && k < 8; k++)
+                __builtin_prefetch(PyList_GET_ITEM(ahead, k));
         }
     }
 }
