@@ -1,15 +1,26 @@
 """Whole episodes per second on the dev server, against a bare workflow of the same shape.
 
-    .venv/bin/python -m bench.episodes [--episodes 200] [--days 3] [--day-seconds 1]
+    .venv/bin/python -m bench.episodes [--episodes 200] [--days 8] [--day-seconds 1]
+    .venv/bin/python -m bench.episodes --open 1000      # concurrently open episodes
 
-Each episode (payer commercial_gamma, no prior authorization, one claim at discharge)
-is started, answered by the payer simulator (271), gets ``--days`` documented days
-through the same ``document_day`` Update the web uses, is discharged, and runs until its
-claim is acknowledged, paid and resolved. A scripted biller claims and completes any
-task that opens, through the web's TaskGateway, with the first valid answer of each
-form. In the same run a baseline workflow with the same number of activities, Updates
-and timers as a measured episode is run as many times. Prints episodes/s, the ratio,
-worker and server CPU and peak RSS. A measurement, not a test.
+Each episode (payer commercial_alpha by default: prior authorization answered by the
+payer simulator, weekly billing, so ``--days`` 8 gives two or three claims) is started,
+answered by the simulator's 271 and 278, gets ``--days`` documented days through the same
+``document_day`` Update the web uses, is discharged, and runs until every claim is
+acknowledged, paid and resolved. A scripted biller claims and completes any task that
+opens, through the web's TaskGateway, with the first valid answer of each form.
+
+The baseline, in the same run and on the same server: as many ``BenchShape`` workflows,
+each issuing as many activities, local activities, timers, Updates and signals as the
+first episode's whole workflow tree did (the episode, its claims and its tasks: the
+claims' activities are the episode's work too), and nothing else. The ratio against a
+baseline of the episode's own history only (the first published definition) is printed
+beside it. Prints episodes/s, both ratios, worker and server CPU and peak RSS. A
+measurement, not a test.
+
+``--open N`` measures the other target instead: N episodes started at once and held open
+in the attendance stage, one documented day each, the latency of those Updates, errors,
+CPU and memory; then every episode is discharged and terminated.
 """
 
 from __future__ import annotations
@@ -21,10 +32,12 @@ import resource
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -35,15 +48,21 @@ from iopbill.codec import data_converter
 from iopbill.settings import Settings
 from iopbill.temporal import build_worker, dev_server_flags, temporal_cli_path
 from models.db import episodes as episode_repo
+from models.db.billing_tables import ClaimRow
 from models.db.engine import make_engine, make_sessionmaker
 from models.db.migrate import upgrade
-from models.db.tables import Task
+from models.db.tables import Episode, Task
 from models.forms import FieldType
 from models.task_catalog import get_schema
 from tests.conftest import TEST_PHI_KEY
 from web.gateway import TaskGateway, explain_closed_row
 from workflows.episode import EpisodeWorkflow
-from workflows.episode_types import DischargeInput, DocumentDayInput, Stage, StartEpisodeInput
+from workflows.episode_types import (
+    DischargeInput,
+    DocumentDayInput,
+    Stage,
+    StartEpisodeInput,
+)
 from workflows.ids import episode_workflow_id
 from workflows.inbox import start_inbox
 from workflows.starters import start_episode
@@ -87,17 +106,23 @@ async def biller(
         await asyncio.sleep(0.5)
 
 
-async def run_episode(client: Client, queue: str, episode_id: str, days: int, day_s: float) -> int:
-    await start_episode(
-        client,
-        queue,
-        StartEpisodeInput(episode_id=episode_id, payer_id="commercial_gamma", day_seconds=day_s),
-    )
-    handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
-    while (await handle.query(EpisodeWorkflow.status)).stage is not Stage.ACTIVE:
+async def wait_for_stage(sessions: Any, episode_id: str, stages: set[str], day_s: float) -> None:
+    """Poll the read model (as the web does), not the workflow."""
+    while True:
+        with sessions() as s:
+            stage = s.scalar(select(Episode.stage).where(Episode.id == episode_id))
+        if stage in stages:
+            return
         await asyncio.sleep(day_s / 2)
-    updates = 0
-    for _ in range(days):
+
+
+async def document_days(client: Client, episode_id: str, days: int, day_s: float) -> list[float]:
+    """Document ``days`` business days, one a day; return each Update's latency (s)."""
+    handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
+    latencies = []
+    for i in range(days):
+        if i:
+            await asyncio.sleep(day_s * 1.05)
         today = (await handle.query(EpisodeWorkflow.status)).today
         doc = DocumentDayInput(
             day={
@@ -109,13 +134,26 @@ async def run_episode(client: Client, queue: str, episode_id: str, days: int, da
             note="bench",
             signed_by="bench",
         )
+        t0 = time.perf_counter()
         await handle.execute_update(EpisodeWorkflow.document_day, doc)
-        updates += 1
-        await asyncio.sleep(day_s * 1.05)
+        latencies.append(time.perf_counter() - t0)
+    return latencies
+
+
+async def run_episode(
+    client: Client, sessions: Any, queue: str, payer: str, episode_id: str, days: int, day_s: float
+) -> None:
+    await start_episode(
+        client,
+        queue,
+        StartEpisodeInput(episode_id=episode_id, payer_id=payer, day_seconds=day_s),
+    )
+    await wait_for_stage(sessions, episode_id, {Stage.ACTIVE.value}, day_s)
+    await document_days(client, episode_id, days, day_s)
+    handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
     status = await handle.query(EpisodeWorkflow.status)
     await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=status.today))
     await handle.result()
-    return updates + 1
 
 
 def proc_stats(pid: int) -> tuple[float, int]:
@@ -127,7 +165,109 @@ def proc_stats(pid: int) -> tuple[float, int]:
     return cpu, hwm
 
 
-async def main(n: int, days: int, day_s: float) -> None:
+@dataclass
+class TreeCount:
+    workflows: int = 0
+    events: int = 0
+    activities: int = 0
+    local_activities: int = 0
+    timers: int = 0
+    updates: int = 0
+    signals: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+async def count_tree(client: Client, workflow_id: str, into: TreeCount, own: bool = False) -> None:
+    """Add up what ``workflow_id`` and (unless ``own``) every child it started issued."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    into.workflows += 1
+    kind = workflow_id.split(":", 1)[0]
+    into.kinds[kind] = into.kinds.get(kind, 0) + 1
+    children = []
+    for e in history.events:
+        into.events += 1
+        t = e.event_type
+        if t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            into.activities += 1
+        elif t == EventType.EVENT_TYPE_MARKER_RECORDED:
+            if e.marker_recorded_event_attributes.marker_name == "core_local_activity":
+                into.local_activities += 1
+        elif t == EventType.EVENT_TYPE_TIMER_STARTED:
+            into.timers += 1
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            into.updates += 1
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            into.signals += 1
+        elif t == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+            children.append(e.start_child_workflow_execution_initiated_event_attributes.workflow_id)
+    if not own:
+        for child in children:
+            await count_tree(client, child, into)
+
+
+def shape_of(count: TreeCount) -> ShapeInput:
+    return ShapeInput(
+        activities=count.activities,
+        local_activities=count.local_activities,
+        timers=count.timers,
+        updates=count.updates,
+        signals=count.signals,
+    )
+
+
+async def run_shapes(client: Client, queue: str, shape: ShapeInput, n: int, tag: str) -> float:
+    """Run ``n`` baseline workflows of ``shape`` at once; return the wall time."""
+
+    async def one(i: int) -> None:
+        h = await client.start_workflow(
+            ShapeWorkflow.run, shape, id=f"shape-{tag}-{i}", task_queue=queue
+        )
+        for u in range(shape.updates):
+            await h.execute_update(ShapeWorkflow.poke, u)
+        for u in range(shape.signals):
+            await h.signal(ShapeWorkflow.nudge, u)
+        await h.result()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*[one(i) for i in range(n)])
+    return time.perf_counter() - t0
+
+
+def seed(sessions: Any, ids: list[str], payer: str) -> None:
+    with sessions() as s, s.begin():
+        for episode_id in ids:
+            episode_repo.create_patient(
+                s,
+                patient_id=f"P{episode_id}",
+                first_name="Bench",
+                last_name="Mark",
+                birth_date=date(1980, 1, 1),
+                member_id=f"M{episode_id}",
+            )
+            episode_repo.create_episode(
+                s,
+                episode_id=episode_id,
+                patient_id=f"P{episode_id}",
+                payer_id=payer,
+                program="psychiatric",
+                admit_date=date.today(),
+            )
+            episode_repo.store_intake(s, episode_id, {"diagnosis_codes": "F33.1"})
+
+
+def loadavg() -> str:
+    with open("/proc/loadavg") as fh:
+        return " ".join(fh.read().split()[:3])
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+async def main(args: argparse.Namespace) -> None:
+    day_s, payer = args.day_seconds, args.payer
+    n = args.open or args.episodes
     tmp = tempfile.mkdtemp()
     url = f"sqlite:///{tmp}/bench.db"
     upgrade(url)
@@ -145,30 +285,13 @@ async def main(n: int, days: int, day_s: float) -> None:
     queue = "bench-episodes"
     settings = Settings(clearinghouse="simulator", day_seconds=day_s, database_url=url)
     ids = [f"B{i:05d}" for i in range(n)]
-    with sessions() as s, s.begin():
-        for episode_id in ids:
-            episode_repo.create_patient(
-                s,
-                patient_id=f"P{episode_id}",
-                first_name="Bench",
-                last_name="Mark",
-                birth_date=date(1980, 1, 1),
-                member_id=f"M{episode_id}",
-            )
-            episode_repo.create_episode(
-                s,
-                episode_id=episode_id,
-                patient_id=f"P{episode_id}",
-                payer_id="commercial_gamma",
-                program="psychiatric",
-                admit_date=date.today(),
-            )
-            episode_repo.store_intake(s, episode_id, {"diagnosis_codes": "F33.1"})
+    seed(sessions, ids, payer)
     gw = TaskGateway(env.client, lambda _t: explain_closed_row(None, None, None))
     stats = {"tasks_ok": 0, "tasks_refused": 0}
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     scpu0, _ = proc_stats(server_pid)
     stop = asyncio.Event()
+    print(f"load average at start: {loadavg()}")
     async with (
         build_worker(env.client, queue, sessions, settings=settings),
         Worker(
@@ -176,67 +299,152 @@ async def main(n: int, days: int, day_s: float) -> None:
             task_queue=queue + "-shape",
             workflows=[ShapeWorkflow],
             activities=[noop],
-            activity_executor=__import__("concurrent.futures").futures.ThreadPoolExecutor(8),
+            activity_executor=ThreadPoolExecutor(8),
         ),
     ):
         await start_inbox(env.client, queue, day_seconds=day_s)
         bill = asyncio.create_task(biller(gw, sessions, stop, stats))
-        t0 = time.perf_counter()
-        results = await asyncio.gather(
-            *[run_episode(env.client, queue, e, days, day_s) for e in ids], return_exceptions=True
-        )
-        episodes_s = time.perf_counter() - t0
-        stop.set()
-        await bill
-        failed = [r for r in results if isinstance(r, BaseException)]
-        history = await env.client.get_workflow_handle(episode_workflow_id(ids[0])).fetch_history()
-        shape = ShapeInput(
-            activities=sum(
-                1
-                for e in history.events
-                if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-            ),
-            updates=days + 1,
-            timers=sum(
-                1 for e in history.events if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
-            ),
-        )
-
-        async def one_shape(i: int) -> None:
-            h = await env.client.start_workflow(
-                ShapeWorkflow.run, shape, id=f"shape-{i}", task_queue=queue + "-shape"
-            )
-            for u in range(shape.updates):
-                await h.execute_update(ShapeWorkflow.poke, u)
-            await h.result()
-
-        t1 = time.perf_counter()
-        await asyncio.gather(*[one_shape(i) for i in range(n)])
-        shape_s = time.perf_counter() - t1
+        if args.open:
+            await hold_open(env.client, sessions, queue, payer, ids, day_s)
+            stop.set()
+            await bill
+        else:
+            await closed_run(env.client, sessions, queue, payer, ids, args.days, day_s, stop, bill)
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     scpu1, server_hwm = proc_stats(server_pid)
     await env.shutdown()
-    done = n - len(failed)
     print(
-        f"episodes: {n} started, {done} closed, {len(failed)} failed; days each: {days}; "
-        f"business day {day_s:g} s; tasks completed by the scripted biller: {stats['tasks_ok']} "
-        f"(refused {stats['tasks_refused']})"
-    )
-    print(
-        f"episode shape (first episode's history): {shape.activities} activities, "
-        f"{shape.updates} updates, {shape.timers} timers, {len(history.events)} events"
-    )
-    print(
-        f"episodes/s: {done / episodes_s:.2f} ({episodes_s:.1f} s)   baseline shapes/s: "
-        f"{n / shape_s:.2f} ({shape_s:.1f} s)   ratio {done / episodes_s / (n / shape_s):.2f}"
+        f"tasks completed by the scripted biller: {stats['tasks_ok']} "
+        f"(refused {stats['tasks_refused']}); load average at end: "
+        f"{loadavg()}"
     )
     print(
         f"worker CPU {cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.1f} s, "
         f"server CPU {scpu1 - scpu0:.1f} s; peak RSS worker {cpu1.ru_maxrss / 1024:.0f} MB, "
         f"server {server_hwm / 1024:.0f} MB"
     )
+
+
+async def closed_run(
+    client: Client,
+    sessions: Any,
+    queue: str,
+    payer: str,
+    ids: list[str],
+    days: int,
+    day_s: float,
+    stop: asyncio.Event,
+    bill: asyncio.Task[None],
+) -> None:
+    n = len(ids)
+    t0 = time.perf_counter()
+    results = await asyncio.gather(
+        *[run_episode(client, sessions, queue, payer, e, days, day_s) for e in ids],
+        return_exceptions=True,
+    )
+    episodes_s = time.perf_counter() - t0
+    stop.set()
+    await bill
+    failed = [r for r in results if isinstance(r, BaseException)]
+    tree, own = TreeCount(), TreeCount()
+    await count_tree(client, episode_workflow_id(ids[0]), tree)
+    await count_tree(client, episode_workflow_id(ids[0]), own, own=True)
+    with sessions() as s:
+        claims = s.scalar(select(func.count()).select_from(ClaimRow)) or 0
+    shape_q = queue + "-shape"
+    tree_s = await run_shapes(client, shape_q, shape_of(tree), n, "tree")
+    own_s = await run_shapes(client, shape_q, shape_of(own), n, "own")
+    done = n - len(failed)
+    print(
+        f"episodes: {n} started, {done} closed, {len(failed)} failed; payer {payer}; "
+        f"documented days each: {days}; business day {day_s:g} s; claims: {claims}"
+    )
+    print(
+        f"first episode's tree: {tree.workflows} workflows {tree.kinds}, {tree.events} events, "
+        f"{tree.activities} activities, {tree.local_activities} local activities, "
+        f"{tree.timers} timers, {tree.updates} updates, {tree.signals} signals"
+    )
+    print(
+        f"its own history: {own.events} events, {own.activities} activities, "
+        f"{own.local_activities} local activities, {own.timers} timers, "
+        f"{own.updates} updates, {own.signals} signals"
+    )
+    eps = done / episodes_s
+    print(f"episodes/s: {eps:.2f} ({episodes_s:.1f} s)")
+    print(
+        f"baseline, tree shape: {n / tree_s:.2f}/s ({tree_s:.1f} s)   "
+        f"ratio {eps / (n / tree_s):.2f}"
+    )
+    print(
+        f"baseline, own-history shape: {n / own_s:.2f}/s ({own_s:.1f} s)   "
+        f"ratio {eps / (n / own_s):.2f}"
+    )
     if failed:
         print("first failure:", repr(failed[0])[:300])
+
+
+async def hold_open(
+    client: Client, sessions: Any, queue: str, payer: str, ids: list[str], day_s: float
+) -> None:
+    """Start every episode, bring each to attendance, document one day, keep all open."""
+    n = len(ids)
+    t0 = time.perf_counter()
+    started = await asyncio.gather(
+        *[
+            start_episode(
+                client, queue, StartEpisodeInput(episode_id=e, payer_id=payer, day_seconds=day_s)
+            )
+            for e in ids
+        ],
+        return_exceptions=True,
+    )
+    start_s = time.perf_counter() - t0
+    start_errors = [r for r in started if isinstance(r, BaseException)]
+    active = await asyncio.gather(
+        *[
+            asyncio.wait_for(wait_for_stage(sessions, e, {Stage.ACTIVE.value}, day_s * 4), 900)
+            for e in ids
+        ],
+        return_exceptions=True,
+    )
+    active_s = time.perf_counter() - t0
+    not_active = [r for r in active if isinstance(r, BaseException)]
+    docs = await asyncio.gather(
+        *[document_days(client, e, 1, day_s) for e in ids], return_exceptions=True
+    )
+    doc_errors = [r for r in docs if isinstance(r, BaseException)]
+    latencies = [x for r in docs if isinstance(r, list) for x in r]
+    open_now = 0
+    async for _wf in client.list_workflows(
+        "WorkflowType = 'Episode' AND ExecutionStatus = 'Running'"
+    ):
+        open_now += 1
+    failed_tasks = 0
+    for e in ids[:: max(1, n // 50)]:
+        history = await client.get_workflow_handle(episode_workflow_id(e)).fetch_history()
+        failed_tasks += sum(
+            1 for ev in history.events if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+        )
+    print(
+        f"episodes: {n} started in {start_s:.1f} s ({len(start_errors)} start errors); all in "
+        f"attendance after {active_s:.1f} s ({len(not_active)} not reached); "
+        f"running Episode workflows: {open_now}"
+    )
+    print(
+        f"document_day with {n} open: {len(latencies)} ok, {len(doc_errors)} errors; latency "
+        f"p50 {pct(latencies, 0.5) * 1000:.0f} ms, p95 {pct(latencies, 0.95) * 1000:.0f} ms, "
+        f"max {max(latencies, default=0) * 1000:.0f} ms; failed workflow tasks in a sample of "
+        f"{len(ids[:: max(1, n // 50)])} histories: {failed_tasks}"
+    )
+    for err in (start_errors + not_active + doc_errors)[:1]:
+        print("first error:", repr(err)[:300])
+    await asyncio.gather(
+        *[
+            client.get_workflow_handle(episode_workflow_id(e)).terminate("benchmark over")
+            for e in ids
+        ],
+        return_exceptions=True,
+    )
 
 
 if __name__ == "__main__":
@@ -244,7 +452,8 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--episodes", type=int, default=200)
-    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--days", type=int, default=8)
     parser.add_argument("--day-seconds", type=float, default=1.0)
-    args = parser.parse_args()
-    asyncio.run(main(args.episodes, args.days, args.day_seconds))
+    parser.add_argument("--payer", default="commercial_alpha")
+    parser.add_argument("--open", type=int, default=0, help="hold this many episodes open")
+    asyncio.run(main(parser.parse_args()))

@@ -1,5 +1,5 @@
-"""The episodes benchmark's baseline: a workflow with the same number of activities,
-Updates and timers as an episode, doing nothing else."""
+"""The episodes benchmark's baseline: a workflow that issues a given number of
+activities, local activities, timers, Updates and signals, and does nothing else."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ class ShapeInput:
     activities: int
     updates: int
     timers: int
+    local_activities: int = 0
+    signals: int = 0
 
 
 @activity.defn(name="bench.noop")
@@ -25,6 +27,7 @@ def noop(n: int) -> int:
 class ShapeWorkflow:
     def __init__(self) -> None:
         self._updates = 0
+        self._signals = 0
 
     @workflow.run
     async def run(self, inp: ShapeInput) -> int:
@@ -32,13 +35,23 @@ class ShapeWorkflow:
             await workflow.execute_activity(
                 "bench.noop", n, start_to_close_timeout=timedelta(seconds=30)
             )
+        for n in range(inp.local_activities):
+            await workflow.execute_local_activity(
+                "bench.noop", n, start_to_close_timeout=timedelta(seconds=30)
+            )
         for _ in range(inp.timers):
             await workflow.sleep(timedelta(milliseconds=10))
-        await workflow.wait_condition(lambda: self._updates >= inp.updates)
+        await workflow.wait_condition(
+            lambda: self._updates >= inp.updates and self._signals >= inp.signals
+        )
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._updates
+        return self._updates + self._signals
 
     @workflow.update(name="poke")
     async def poke(self, n: int) -> int:
         self._updates += 1
         return n
+
+    @workflow.signal(name="nudge")
+    def nudge(self, n: int) -> None:
+        self._signals += 1

@@ -73,7 +73,15 @@ def build_worker(
     settings: Settings | None = None,
     extra_workflows: Sequence[type] = (),
     max_activity_threads: int = 32,
+    max_cached_workflows: int = 4000,
 ) -> Worker:
+    """The worker of every iopbill workflow and activity.
+
+    ``max_cached_workflows`` should exceed the workflows open at once (episodes, their
+    claims and tasks, the inbox): an evicted workflow is rebuilt by replaying its whole
+    history on its next wake. The SDK's default (1,000) is below what one program with a
+    thousand open episodes keeps open.
+    """
     return Worker(
         client,
         task_queue=task_queue,
@@ -83,6 +91,7 @@ def build_worker(
         ),
         activity_executor=ThreadPoolExecutor(max_workers=max_activity_threads),
         max_concurrent_activities=max_activity_threads,
+        max_cached_workflows=max_cached_workflows,
         # A restarted worker picks parked workflows up within seconds, not after 10 s+.
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=2),
         graceful_shutdown_timeout=timedelta(seconds=5),
