@@ -83,13 +83,15 @@ class EpisodeWorkflow:
         self._attendance = EpisodeAttendance(self._rt, self._authorization)
         self._eligibility: EligibilityNotice | None = None
         self._recheck: str | None = None  # coverage edited in eligibility: who, so check again
+        if self._s.clock is None:
+            # Set here, not in run(): an Update delivered with the start is validated
+            # before run() begins, and its validator needs the business date.
+            self._s.clock = BusinessClock.start(workflow.now(), inp.day_seconds)
 
     # -- main line ------------------------------------------------------------------------
     @workflow.run
     async def run(self, inp: StartEpisodeInput) -> EpisodeStatus:
         s, rt = self._s, self._rt
-        if s.clock is None:
-            s.clock = BusinessClock.start(workflow.now(), inp.day_seconds)
         workflow.upsert_search_attributes(
             [search.STAGE.value_set(s.stage.value), search.PAYER.value_set(s.payer_id)]
         )

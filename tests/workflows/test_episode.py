@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -23,10 +26,12 @@ from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     SIGNAL_ELIGIBILITY,
     DischargeInput,
+    DocumentDayInput,
     EligibilityNotice,
     Stage,
     StartEpisodeInput,
 )
+from workflows.errors import ErrorType
 from workflows.ids import episode_workflow_id, task_workflow_id
 from workflows.starters import start_episode
 
@@ -204,3 +209,43 @@ async def test_no_patient_name_birth_date_or_member_id_is_stored_in_clear_by_tem
 def task_repo_get(sessions: sessionmaker[Session], task_id: str) -> object | None:
     with sessions() as s:
         return task_repo.get(s, task_id)
+
+
+async def test_a_day_sent_with_the_start_is_judged_against_the_business_date(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    """Update-with-start runs the validator before run(): the clock must already be set."""
+    episode_id = register(sqlite_sessions, complete=True)
+    remember(task_queue, episode_workflow_id(episode_id))
+    start = WithStartWorkflowOperation(
+        EpisodeWorkflow.run,
+        StartEpisodeInput(episode_id=episode_id, payer_id="medicare"),
+        id=episode_workflow_id(episode_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    tomorrow = (await ts_env.get_current_time()).date() + timedelta(days=1)
+    day = DocumentDayInput(
+        day={
+            "date": tomorrow.isoformat(),
+            "program": "psychiatric",
+            "telehealth": "none",
+            "services": [{"kind": "group", "minutes": 190}],
+        },
+        note="signed",
+        signed_by="clin",
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await ts_env.client.execute_update_with_start_workflow(
+            EpisodeWorkflow.document_day, day, start_workflow_operation=start
+        )
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == ErrorType.FORM_INVALID
+    assert "date" in str(cause.details) or "date" in cause.message
+    handle = await start.workflow_handle()
+    assert (await handle.query(EpisodeWorkflow.status)).today == (
+        await ts_env.get_current_time()
+    ).date().isoformat()

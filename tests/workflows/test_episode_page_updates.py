@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -226,10 +227,15 @@ async def test_an_extension_releases_held_charges_and_settles_the_concurrent_rev
     assert not held_charges(sqlite_sessions, episode_id)
     (row,) = auth_rows(sqlite_sessions, episode_id)
     assert row.units == 13 and row.end.isoformat() == end
-    with sqlite_sessions() as s:
-        closed = task_repo.get(s, review.id)  # type: ignore[attr-defined]
-        assert closed is not None and closed.status == "withdrawn"
-        assert "recorded by sam" in (closed.withdrawn_reason or "")
+
+    def withdrawn() -> Any:
+        # The task's own workflow records the withdrawal after the Update has returned.
+        with sqlite_sessions() as s:
+            row = task_repo.get(s, review.id)  # type: ignore[attr-defined]
+            return row if row is not None and row.status == "withdrawn" else None
+
+    closed = await eventually(withdrawn)
+    assert "recorded by sam" in (closed.withdrawn_reason or "")
     await ts_env.sleep(DAY)
     status = await handle.query(EpisodeWorkflow.status)
     assert status.stage is Stage.ACTIVE and status.open_task_ids == []
