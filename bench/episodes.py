@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -305,7 +306,7 @@ async def main(args: argparse.Namespace) -> None:
         await start_inbox(env.client, queue, day_seconds=day_s)
         bill = asyncio.create_task(biller(gw, sessions, stop, stats))
         if args.open:
-            await hold_open(env.client, sessions, queue, payer, ids, day_s)
+            await hold_open(env.client, sessions, queue, payer, ids, day_s, args.start_concurrency)
             stop.set()
             await bill
         else:
@@ -384,31 +385,59 @@ async def closed_run(
 
 
 async def hold_open(
-    client: Client, sessions: Any, queue: str, payer: str, ids: list[str], day_s: float
+    client: Client,
+    sessions: Any,
+    queue: str,
+    payer: str,
+    ids: list[str],
+    day_s: float,
+    start_concurrency: int,
 ) -> None:
     """Start every episode, bring each to attendance, document one day, keep all open."""
     n = len(ids)
     t0 = time.perf_counter()
-    started = await asyncio.gather(
-        *[
-            start_episode(
-                client, queue, StartEpisodeInput(episode_id=e, payer_id=payer, day_seconds=day_s)
-            )
-            for e in ids
-        ],
-        return_exceptions=True,
-    )
+    gate = asyncio.Semaphore(start_concurrency)
+    retries = 0
+
+    async def start_one(e: str) -> None:
+        # Registrations arrive a few at a time, not a thousand in one instant; a start
+        # that times out is retried (start_episode attaches to an existing run).
+        nonlocal retries
+        async with gate:
+            for attempt in range(5):
+                try:
+                    await start_episode(
+                        client,
+                        queue,
+                        StartEpisodeInput(episode_id=e, payer_id=payer, day_seconds=day_s),
+                    )
+                    return
+                except RPCError:
+                    if attempt == 4:
+                        raise
+                    retries += 1
+                    await asyncio.sleep(1)
+
+    started = await asyncio.gather(*[start_one(e) for e in ids], return_exceptions=True)
     start_s = time.perf_counter() - t0
     start_errors = [r for r in started if isinstance(r, BaseException)]
-    active = await asyncio.gather(
-        *[
-            asyncio.wait_for(wait_for_stage(sessions, e, {Stage.ACTIVE.value}, day_s * 4), 900)
-            for e in ids
-        ],
-        return_exceptions=True,
-    )
+    deadline = time.monotonic() + 900
+    reached = 0
+    while time.monotonic() < deadline:
+        with sessions() as s:
+            reached = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(Episode)
+                    .where(Episode.stage == Stage.ACTIVE.value)
+                )
+                or 0
+            )
+        if reached >= n:
+            break
+        await asyncio.sleep(1)
     active_s = time.perf_counter() - t0
-    not_active = [r for r in active if isinstance(r, BaseException)]
+    not_active = [f"{n - reached} episodes not in attendance after 900 s"] if reached < n else []
     docs = await asyncio.gather(
         *[document_days(client, e, 1, day_s) for e in ids], return_exceptions=True
     )
@@ -426,7 +455,8 @@ async def hold_open(
             1 for ev in history.events if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
         )
     print(
-        f"episodes: {n} started in {start_s:.1f} s ({len(start_errors)} start errors); all in "
+        f"episodes: {n} started in {start_s:.1f} s, {start_concurrency} at a time "
+        f"({len(start_errors)} start errors, {retries} retried starts); all in "
         f"attendance after {active_s:.1f} s ({len(not_active)} not reached); "
         f"running Episode workflows: {open_now}"
     )
@@ -436,7 +466,7 @@ async def hold_open(
         f"max {max(latencies, default=0) * 1000:.0f} ms; failed workflow tasks in a sample of "
         f"{len(ids[:: max(1, n // 50)])} histories: {failed_tasks}"
     )
-    for err in (start_errors + not_active + doc_errors)[:1]:
+    for err in [*start_errors, *not_active, *doc_errors][:1]:
         print("first error:", repr(err)[:300])
     await asyncio.gather(
         *[
@@ -456,4 +486,5 @@ if __name__ == "__main__":
     parser.add_argument("--day-seconds", type=float, default=1.0)
     parser.add_argument("--payer", default="commercial_alpha")
     parser.add_argument("--open", type=int, default=0, help="hold this many episodes open")
+    parser.add_argument("--start-concurrency", type=int, default=20)
     asyncio.run(main(parser.parse_args()))
