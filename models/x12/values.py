@@ -73,10 +73,10 @@ def parse_optional_cents(text: str) -> int | None:
 
 def format_cents(cents: int) -> str:
     """Format integer cents the way X12 wants it: no trailing zeros, no leading '+'."""
-    if cents >= 0 and cents % 100 == 0:
-        return str(cents // 100)
-    sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(cents), 100)
+    if cents >= 0:
+        whole, frac, sign = cents // 100, cents % 100, ""
+    else:
+        whole, frac, sign = -cents // 100, -cents % 100, "-"
     if frac == 0:
         return f"{sign}{whole}"
     if frac % 10 == 0:

@@ -95,13 +95,6 @@ def _demographics(segs: list[str], p: Person) -> None:
     segs.append(f"DMG*D8*{format_date(p.birth_date)}*{p.gender}")
 
 
-def _person_address(segs: list[str], p: Person, what: str, *, required: bool) -> None:
-    if p.address is not None:
-        _address(segs, p.address, what)
-    elif required:
-        raise X12Error(f"the {what}'s address is required")
-
-
 def _transaction(batch: Batch837, form: ClaimForm) -> list[str]:
     prof = form is ClaimForm.PROFESSIONAL
     version = VERSION_837P if prof else VERSION_837I
@@ -208,7 +201,10 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         else build("SBR", s.payer_responsibility, relation, group)
     )
     segs.append(_person_name("IL", s.person, ("MI", member)))
-    _person_address(segs, s.person, "subscriber", required=not dependent)
+    if s.person.address is not None:
+        _address(segs, s.person.address, "subscriber")
+    elif not dependent:
+        raise X12Error("the subscriber's address is required")
     if not dependent:
         _demographics(segs, s.person)
     p = c.payer
@@ -228,7 +224,9 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         segs.append(f"HL*{hl}*{sub_hl}*23*0")
         segs.append(f"PAT*{c.patient_relationship}")
         segs.append(_person_name("QC", c.patient))
-        _person_address(segs, c.patient, "patient", required=True)
+        if c.patient.address is None:
+            raise X12Error("the patient's address is required")
+        _address(segs, c.patient.address, "patient")
         _demographics(segs, c.patient)
     total = format_cents(c.total_charge_cents)
     pcn = clean(c.patient_control_number, "patient control number")
