@@ -10,7 +10,7 @@ segment counts and GE/IEA counts are computed here.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .claim837 import Address, Batch837, Claim837, ClaimForm, Person, Provider
 from .envelope import Envelope, write_interchange
@@ -32,6 +32,24 @@ _STATE = re.compile(r"[A-Z]{2}\Z").match
 _ZIP = re.compile(r"[0-9]{5}([0-9]{4})?\Z").match
 _CODE2 = re.compile(r"[A-Z0-9]{2}\Z").match
 _FREQUENCIES = {True: ("1", "7", "8"), False: ("1", "2", "3", "4", "7", "8")}
+
+# Codes a pattern has already accepted. Claims repeat the same few procedure codes,
+# modifiers, diagnoses and states, and a set lookup costs a fraction of a match.
+_PROCS: set[str] = set()
+_MODS: set[str] = set()
+_DIAGS: set[str] = set()
+_STATES: set[str] = set()
+
+
+def _accepted(seen: set[str], match: Callable[[str], object], values: Iterable[str]) -> bool:
+    """Whether ``match`` accepts every value; remember them in ``seen`` if so."""
+    values = tuple(values)
+    if not all(map(match, values)):
+        return False
+    if len(seen) > 10_000:  # keep it small whatever the input
+        seen.clear()
+    seen.update(values)
+    return True
 
 
 def write_837(envelope: Envelope, batches: Sequence[Batch837], *, newlines: bool = True) -> str:
@@ -62,7 +80,7 @@ def _npi(npi: str, what: str, claim: Claim837 | None = None) -> str:
 
 
 def _address(segs: list[str], addr: Address, what: str, *, zip9: bool = False) -> None:
-    if not _STATE(addr.state):
+    if addr.state not in _STATES and not _accepted(_STATES, _STATE, (addr.state,)):
         raise X12Error(f"{what} state {addr.state!r} is not a 2-letter code")
     if not _ZIP(addr.postal_code) or (zip9 and len(addr.postal_code) != 9):
         need = "9 digits" if zip9 else "5 or 9 digits"
@@ -181,7 +199,8 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         raise _fail(c, "a replacement or void needs the original payer claim number (REF*F8)")
     if not 1 <= len(c.diagnosis_codes) <= 12:
         raise _fail(c, "a claim needs 1..12 diagnosis codes")
-    if not all(map(_ICD10, c.diagnosis_codes)):
+    codes = c.diagnosis_codes
+    if not _DIAGS.issuperset(codes) and not _accepted(_DIAGS, _ICD10, codes):
         code = next(x for x in c.diagnosis_codes if not _ICD10(x))
         raise _fail(c, f"diagnosis {code!r} is not an ICD-10-CM code without the dot")
     sub_hl = hl + 1
@@ -247,7 +266,6 @@ def _claim(segs: list[str], c: Claim837, hl: int, prof: bool) -> int:
         segs.append(f"REF*G1*{clean(c.prior_authorization, 'prior authorization')}")
     if c.frequency_code in ("7", "8"):
         segs.append(f"REF*F8*{clean(c.original_claim_number, 'original claim number')}")
-    codes = c.diagnosis_codes
     if prof:  # one HI: principal then up to 11 others
         segs.append("*ABF:".join((f"HI*ABK:{codes[0]}", *codes[1:])))
     else:  # 837I: principal and other diagnoses are separate HI segments
@@ -283,9 +301,9 @@ def _lines(segs: list[str], c: Claim837, prof: bool) -> None:
     ndiag = len(c.diagnosis_codes)
     for n, line in enumerate(c.lines, 1):
         code, mods = line.procedure_code, line.modifiers
-        if not _PROC(code):
+        if code not in _PROCS and not _accepted(_PROCS, _PROC, (code,)):
             raise _fail(c, f"procedure code {code!r} must be 5 characters")
-        if mods and (len(mods) > 4 or not all(map(_MOD, mods))):
+        if mods and (len(mods) > 4 or not (_MODS.issuperset(mods) or _accepted(_MODS, _MOD, mods))):
             raise _fail(c, "up to 4 two-character modifiers per line")
         if line.charge_cents < 0:
             raise _fail(c, "line charge must not be negative")

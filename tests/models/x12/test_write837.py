@@ -3,13 +3,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.x12 import X12Error
-from models.x12.claim837 import ClaimForm
+from models.x12.claim837 import Address, ClaimForm
 from models.x12.generate import random_batch837, random_claim837, random_envelope
 from models.x12.values import format_cents, parse_cents
 from models.x12.write837 import write_837
@@ -132,3 +133,43 @@ def test_professional_claims_have_no_interim_frequency():
     bad = dataclasses.replace(batch.claims[0], frequency_code="2")
     with pytest.raises(X12Error, match="frequency code"):
         write_837(env, [dataclasses.replace(batch, claims=(bad,))])
+
+
+def _address(**changes):
+    return dataclasses.replace(
+        Address(line1="1 MAIN ST", city="AUSTIN", state="TX", postal_code="78701"), **changes
+    )
+
+
+def _with_first_line(claim, **changes):
+    return dataclasses.replace(
+        claim, lines=(dataclasses.replace(claim.lines[0], **changes), *claim.lines[1:])
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: _with_first_line(c, procedure_code="9085"), "procedure code '9085'"),
+        (lambda c: _with_first_line(c, procedure_code="90:53"), "procedure code '90:53'"),
+        (lambda c: _with_first_line(c, modifiers=("HQ", "H")), "two-character modifiers"),
+        (lambda c: _with_first_line(c, modifiers=("H:",)), "two-character modifiers"),
+        (lambda c: _with_first_line(c, modifiers=("HQ",) * 5), "two-character modifiers"),
+        (
+            lambda c: dataclasses.replace(c, diagnosis_codes=("F329", "F33.1")),
+            "diagnosis 'F33.1'",
+        ),
+        (
+            lambda c: dataclasses.replace(
+                c, payer=dataclasses.replace(c.payer, address=_address(state="Tx"))
+            ),
+            "state 'Tx'",
+        ),
+    ],
+)
+def test_bad_codes_are_refused_even_after_good_ones_were_written(change, message):
+    env, batch = _batch(10, ClaimForm.PROFESSIONAL, 6)
+    write_837(env, [batch])  # the writer now remembers the codes it accepted
+    bad = change(batch.claims[0])
+    with pytest.raises(X12Error, match=re.escape(message)):
+        write_837(env, [dataclasses.replace(batch, claims=(bad, *batch.claims[1:]))])
