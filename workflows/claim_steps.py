@@ -1,8 +1,9 @@
 """Building blocks of the ClaimWorkflow: its state, human tasks, timers and activity calls.
 
-``ClaimSteps`` is not a workflow: ``workflows.claim.ClaimWorkflow`` inherits these helpers
-so the claim's flow reads top to bottom in its own module. Everything here runs inside
-the workflow (``workflow.now()``, ``workflow.sleep``, child workflows).
+``ClaimSteps`` is not a workflow and not a base class: ``workflows.claim`` builds one in
+its ``@workflow.init`` and hands it to the submission, remittance and denial helpers.
+Everything here runs inside the workflow (``workflow.now()``, ``workflow.sleep``, child
+workflows), so this module is imported into the workflow sandbox, not passed through.
 """
 
 from __future__ import annotations
@@ -79,12 +80,13 @@ class ClaimState:
 
 
 class ClaimSteps:
-    """Helpers shared by the claim's stages; the workflow sets ``_s`` and ``_background``."""
+    """What the claim's stages share: its state, background tasks and the calls they make."""
 
-    _s: ClaimState
-    _background: list[asyncio.Task[None]]
+    def __init__(self, state: ClaimState) -> None:
+        self.s = state
+        self.background: list[asyncio.Task[None]] = []  # alarms, late acks, status tasks
 
-    async def _run_task(
+    async def run_task(
         self,
         kind: str,
         title: str,
@@ -95,7 +97,7 @@ class ClaimSteps:
         amount: int = 0,
     ) -> TaskResult | None:
         """Open a human task and wait for it; withdraw it when ``abort`` names a reason."""
-        s = self._s
+        s = self.s
         s.seq += 1
         task_id = f"{s.claim_id}:{kind}:{s.seq}"
         k = get_kind(kind)
@@ -134,7 +136,7 @@ class ClaimSteps:
             s.open_tasks.pop(task_id, None)
         return result if result.status is TaskStatus.COMPLETED else None
 
-    async def _simple_task(
+    async def simple_task(
         self,
         kind: str,
         reason: str,
@@ -144,18 +146,18 @@ class ClaimSteps:
         denial_id: str = "",
         amount: int = 0,
     ) -> None:
-        title = f"{get_kind(kind).label} for claim {self._s.claim_id}"
-        answer = await self._run_task(
+        title = f"{get_kind(kind).label} for claim {self.s.claim_id}"
+        answer = await self.run_task(
             kind, title, reason, context=context, abort=abort, amount=amount
         )
         if answer is not None:
-            await self._record_task(answer, kind, denial_id)
+            await self.record_task(answer, kind, denial_id)
 
-    async def _record_task(self, answer: TaskResult, kind: str, denial_id: str = "") -> None:
-        await self._do(
+    async def record_task(self, answer: TaskResult, kind: str, denial_id: str = "") -> None:
+        await self.do(
             "claims.record_task_outcome",
             RecordTaskOutcomeInput(
-                claim_id=self._s.claim_id,
+                claim_id=self.s.claim_id,
                 task_id=answer.task_id,
                 kind=kind,
                 at=workflow.now().isoformat(),
@@ -164,13 +166,13 @@ class ClaimSteps:
             ),
         )
 
-    async def _record_appeal(
+    async def record_appeal(
         self, level: int, status: str, *, letter: str = "", note: str = ""
     ) -> None:
-        await self._do(
+        await self.do(
             "claims.record_appeal",
             RecordAppealInput(
-                claim_id=self._s.claim_id,
+                claim_id=self.s.claim_id,
                 level=level,
                 status=status,
                 at=workflow.now().isoformat(),
@@ -179,32 +181,32 @@ class ClaimSteps:
             ),
         )
 
-    def _alarm_abort(self, name: str, reason: str) -> Abort:
-        return lambda: reason if name in self._s.alarms else ""
+    def alarm_abort(self, name: str, reason: str) -> Abort:
+        return lambda: reason if name in self.s.alarms else ""
 
-    def _filing_abort(self) -> str:
-        if "filing" in self._s.alarms and not self._s.accepted:
-            return f"the filing deadline {self._s.filing_due} passed"
+    def filing_abort(self) -> str:
+        if "filing" in self.s.alarms and not self.s.accepted:
+            return f"the filing deadline {self.s.filing_due} passed"
         return ""
 
-    def _alarm(self, name: str, due: date) -> asyncio.Task[None]:
+    def alarm(self, name: str, due: date) -> asyncio.Task[None]:
         """Adds ``name`` to the state's alarms when business date ``due`` begins."""
 
         async def ring() -> None:
-            delay = self._s.clock.until(workflow.now(), due)
+            delay = self.s.clock.until(workflow.now(), due)
             if delay > timedelta(0):
                 await workflow.sleep(delay)
-            self._s.alarms.append(name)
+            self.s.alarms.append(name)
 
         task = asyncio.create_task(ring())
-        self._background.append(task)
+        self.background.append(task)
         return task
 
-    async def _sleep_until(self, due: date, done: Callable[[], bool]) -> bool:
+    async def sleep_until(self, due: date, done: Callable[[], bool]) -> bool:
         """Wait until ``done()`` or the business date ``due`` begins; True when done."""
         if done():
             return True
-        delay = self._s.clock.until(workflow.now(), due)
+        delay = self.s.clock.until(workflow.now(), due)
         if delay <= timedelta(0):
             return False
         try:
@@ -213,13 +215,13 @@ class ClaimSteps:
             return done()
         return True
 
-    async def _deadline(
+    async def deadline(
         self, clock: str, start: date, *, level: int = 1, repeat: int = 0
     ) -> DeadlineResult:
-        return await self._act(
+        return await self.act(
             "claims.deadline",
             DeadlineInput(
-                claim_id=self._s.claim_id,
+                claim_id=self.s.claim_id,
                 clock=clock,
                 start=start.isoformat(),
                 level=level,
@@ -228,10 +230,10 @@ class ClaimSteps:
             DeadlineResult,
         )
 
-    async def _mark(self, kind: str, **fields: Any) -> None:
-        s = self._s
+    async def mark(self, kind: str, **fields: Any) -> None:
+        s = self.s
         s.seq += 1
-        await self._do(
+        await self.do(
             "claims.mark",
             MarkClaimInput(
                 claim_id=s.claim_id,
@@ -242,12 +244,12 @@ class ClaimSteps:
             ),
         )
 
-    async def _do(self, name: str, arg: Any) -> None:
+    async def do(self, name: str, arg: Any) -> None:
         await workflow.execute_activity(
             name, arg, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY
         )
 
-    async def _act(self, name: str, arg: Any, result_type: type[T]) -> T:
+    async def act(self, name: str, arg: Any, result_type: type[T]) -> T:
         result: T = await workflow.execute_activity(
             name,
             arg,
@@ -257,8 +259,8 @@ class ClaimSteps:
         )
         return result
 
-    def _today(self) -> date:
-        return self._s.clock.today(workflow.now())
+    def today(self) -> date:
+        return self.s.clock.today(workflow.now())
 
-    def _iso_today(self) -> str:
-        return self._today().isoformat()
+    def iso_today(self) -> str:
+        return self.today().isoformat()
