@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.db import unit_of_work
+from activities.db import unit_of_work, workflow_time
 from activities.domain_json import from_json, to_json
 from iopbill.settings import Settings
 from models import ruleset_catalog
@@ -142,6 +142,7 @@ class EpisodeBillingActivities:
                     kind="authorization",
                     detail=f"{what} recorded by {inp.source}"
                     + (f": {result.message}" if result.message else ""),
+                    at=workflow_time(inp.at),
                 )
             return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from activities.db import unit_of_work
+from activities.db import unit_of_work, workflow_time
 from models.db import episodes as repo
 from workflows.episode_types import IntakeStatus, SetStageInput, StoreIntakeInput
 
@@ -27,4 +27,11 @@ class EpisodeActivities:
     @activity.defn(name="episodes.set_stage")
     def set_stage(self, inp: SetStageInput) -> None:
         with unit_of_work(self._sessions) as session:
-            repo.set_stage(session, inp.episode_id, inp.stage.value, key=inp.key, detail=inp.detail)
+            repo.set_stage(
+                session,
+                inp.episode_id,
+                inp.stage.value,
+                key=inp.key,
+                detail=inp.detail,
+                at=workflow_time(inp.at),
+            )

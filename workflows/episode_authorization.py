@@ -126,6 +126,7 @@ class EpisodeAuthorization:
                 source=source,
                 extend=extend,
                 key=key,
+                at=workflow.now().isoformat(),
             ),
             AuthorizationStatus,
         )

@@ -104,6 +104,7 @@ class EpisodeRuntime:
                 stage=stage,
                 key=f"{self.inp.episode_id}:stage:{stage.value}:{self.s.runs}",
                 detail=detail,
+                at=workflow.now().isoformat(),
             ),
         )
 

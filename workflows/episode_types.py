@@ -45,6 +45,9 @@ class SetStageInput:
     stage: Stage
     key: str
     detail: str = ""
+    # Workflow time (``workflow.now()``) the episode moved at: the stage row and the
+    # episode's ``stage_changed_at`` carry it; "" (a run from before it) → the clock.
+    at: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,6 +166,7 @@ class RecordAuthorizationInput:
     source: str = "biller"  # biller | payer | staff
     extend: bool = False  # concurrent review: add units / move the end of the latest auth
     key: str = ""  # entered on the episode page: recorded once per key (a retry adds nothing)
+    at: str = ""  # workflow time of the record, stamped on its timeline row ("" → the clock)
 
 
 AUTHORIZATION_DECISIONS = ("approved", "partial", "denied")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -125,22 +125,54 @@ def parse_diagnoses(text: str) -> list[str]:
     return [c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()]
 
 
-def set_stage(session: Session, episode_id: str, stage: str, *, key: str, detail: str = "") -> None:
+def set_stage(
+    session: Session,
+    episode_id: str,
+    stage: str,
+    *,
+    key: str,
+    detail: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Move the episode to ``stage`` and add its timeline row, both stamped ``at`` (the
+    workflow time of the move; the clock when not given)."""
+    at = at or utcnow()
     session.execute(
         update(Episode)
         .where(Episode.id == episode_id, Episode.stage != stage)
-        .values(stage=stage, stage_changed_at=utcnow(), updated_at=utcnow())
+        .values(stage=stage, stage_changed_at=at, updated_at=at)
     )
     add_event(
-        session, episode_id, key=key, kind=f"stage:{stage}", detail=detail or f"moved to {stage}"
+        session,
+        episode_id,
+        key=key,
+        kind=f"stage:{stage}",
+        detail=detail or f"moved to {stage}",
+        at=at,
     )
 
 
-def add_event(session: Session, episode_id: str, *, key: str, kind: str, detail: str) -> None:
+def add_event(
+    session: Session,
+    episode_id: str,
+    *,
+    key: str,
+    kind: str,
+    detail: str,
+    at: datetime | None = None,
+) -> None:
+    """Add one timeline row under ``key`` (a second call with the key adds nothing),
+    stamped ``at``, else the clock."""
     upsert(
         session,
         EpisodeEvent.__table__,  # type: ignore[arg-type]
-        {"episode_id": episode_id, "key": key, "kind": kind, "detail": detail, "at": utcnow()},
+        {
+            "episode_id": episode_id,
+            "key": key,
+            "kind": kind,
+            "detail": detail,
+            "at": at or utcnow(),
+        },
         keys=["key"],
     )
 
