@@ -12,7 +12,10 @@ COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 COPY --from=assets /src/web/static/vendor web/static/vendor
-RUN pip install --no-cache-dir --no-deps -e .
+# gcc only for the X12 readers' C accelerator, removed again once it is built.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install --no-cache-dir --no-deps -e . \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --home /app iopbill && chown -R iopbill /app
 USER iopbill
 CMD ["iopbill", "web"]
