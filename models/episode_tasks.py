@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.forms import FieldType, FormField, FormSchema, register
+from models.forms import FieldType, FormField, FormSchema, RequiredWhen, register
 from models.task_kinds import TaskKind, register_kind
 
 PAYER_CHOICES = (
@@ -88,6 +88,17 @@ register(
             ),
             _NOTE,
         ),
+        # The authorization activity refuses a grant without these (AuthIncomplete):
+        # asking here keeps a biller's incomplete answer from failing the episode.
+        required_when=(
+            RequiredWhen(
+                field="status",
+                values=("approved", "partial"),
+                required=("number", "start", "end", "units"),
+                positive=("units",),
+            ),
+        ),
+        ordered_dates=(("start", "end"),),
     )
 )
 

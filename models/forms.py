@@ -41,10 +41,23 @@ class FormField:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RequiredWhen:
+    """When the choice ``field`` is one of ``values``, ``required`` must be filled in and
+    ``positive`` (integers) must be above 0: "approved" needs its number and dates."""
+
+    field: str
+    values: tuple[str, ...]
+    required: tuple[str, ...]
+    positive: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class FormSchema:
     name: str
     title: str
     fields: tuple[FormField, ...] = field(default_factory=tuple)
+    required_when: tuple[RequiredWhen, ...] = ()
+    ordered_dates: tuple[tuple[str, str], ...] = ()  # (first, last): last ≥ first
 
 
 class FormInvalid(ValueError):
@@ -116,6 +129,19 @@ def validate_form(schema: FormSchema, data: dict[str, Any], *, as_of: date) -> d
             errors[f.name] = error
         elif value is not None:
             clean[f.name] = value
+    for rule in schema.required_when:
+        if clean.get(rule.field) not in rule.values:
+            continue
+        why = f"is required when {rule.field} is {clean[rule.field]}"
+        for name in rule.required:
+            if name not in errors and clean.get(name) in (None, ""):
+                errors[name] = why
+        for name in rule.positive:
+            if name not in errors and isinstance(clean.get(name), int) and clean[name] <= 0:
+                errors[name] = f"must be more than 0 when {rule.field} is {clean[rule.field]}"
+    for first, last in schema.ordered_dates:
+        if first in clean and last in clean and clean[last] < clean[first]:
+            errors.setdefault(last, f"cannot be before {first} ({clean[first]})")
     if errors:
         raise FormInvalid(errors)
     return clean

@@ -1,0 +1,58 @@
+"""Cross-field rules of task forms: an answer the activity behind the task would refuse
+is refused at the form, with every field named, instead of failing the workflow."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+import models.episode_tasks  # noqa: F401  (registers the episode task forms)
+from models.forms import FormInvalid, get_schema, validate_form
+
+AS_OF = date(2031, 3, 3)
+
+
+def errors_of(data: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(FormInvalid) as refused:
+        validate_form(get_schema("authorization"), data, as_of=AS_OF)
+    return refused.value.errors
+
+
+def test_an_approved_authorization_without_number_dates_or_units_names_each_field() -> None:
+    errors = errors_of({"status": "approved"})
+    assert set(errors) == {"number", "start", "end", "units"}
+    assert errors["number"] == "is required when status is approved"
+
+
+@pytest.mark.parametrize("status", ["approved", "partial"])
+def test_a_grant_of_zero_units_is_refused(status: str) -> None:
+    data = {"status": status, "number": "PA-1", "start": "2031-03-03", "end": "2031-04-01"}
+    assert errors_of({**data, "units": "0"}) == {
+        "units": f"must be more than 0 when status is {status}"
+    }
+
+
+def test_a_last_day_before_the_first_is_refused_on_the_last_day() -> None:
+    data = {"status": "approved", "number": "PA-1", "units": "20"}
+    errors = errors_of({**data, "start": "2031-03-10", "end": "2031-03-01"})
+    assert errors == {"end": "cannot be before start (2031-03-10)"}
+
+
+def test_a_complete_grant_and_a_bare_denial_are_accepted() -> None:
+    schema = get_schema("authorization")
+    granted = {
+        "status": "partial",
+        "number": "PA-1",
+        "start": "2031-03-03",
+        "end": "2031-03-03",
+        "units": "5",
+    }
+    assert validate_form(schema, granted, as_of=AS_OF)["units"] == 5
+    assert validate_form(schema, {"status": "denied"}, as_of=AS_OF) == {"status": "denied"}
+
+
+def test_a_bad_date_is_reported_once_as_a_date_error() -> None:
+    data = {"status": "approved", "number": "PA-1", "units": "3", "end": "2031-04-01"}
+    assert errors_of({**data, "start": "03/03/2031"}) == {"start": "must be a date YYYY-MM-DD"}
