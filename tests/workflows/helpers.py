@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,8 +12,12 @@ from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from iopbill.temporal import activities_for, build_worker
 from models.db import tasks as task_repo
+from tests.workflows.fake_claim import FakeClaimWorkflow
+from tests.workflows.fake_clearinghouse import FAKES
 from web.gateway import TaskGateway, explain_closed_row
 
 T = TypeVar("T")
@@ -78,3 +83,17 @@ def task_gateway(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> T
             return explain_closed_row(r.status, r.completed_by, r.withdrawn_reason)
 
     return TaskGateway(env.client, explain)
+
+
+@contextlib.asynccontextmanager
+async def episode_worker(
+    env: WorkflowEnvironment, sessions: sessionmaker[Session], task_queue: str
+) -> AsyncIterator[Worker]:
+    """Every real activity but the clearinghouse's (faked) and a fake ClaimWorkflow:
+    episode tests that bill without exercising claims. Terminates what a test left open."""
+    acts = with_fakes(activities_for(sessions), FAKES)
+    async with build_worker(
+        env.client, task_queue, sessions, activities=acts, extra_workflows=[FakeClaimWorkflow]
+    ) as w:
+        yield w
+        await terminate_open(env, task_queue)

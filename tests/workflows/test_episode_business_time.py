@@ -16,12 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from iopbill.temporal import activities_for, build_worker
 from models.db import episodes as episode_repo
 from models.db.tables import Episode
-from tests.workflows.fake_claim import FakeClaimWorkflow
-from tests.workflows.fake_clearinghouse import FAKES
-from tests.workflows.helpers import eventually, terminate_open, with_fakes
+from tests.workflows.helpers import episode_worker, eventually
 from tests.workflows.test_episode_flow import day, register, stage, start
 from tests.workflows.test_episode_page_updates import entered
 from workflows.episode import EpisodeWorkflow
@@ -43,16 +40,8 @@ async def env(fresh_ts_env: WorkflowEnvironment) -> WorkflowEnvironment:
 async def worker(
     env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
 ) -> AsyncIterator[Worker]:
-    acts = with_fakes(activities_for(sqlite_sessions), FAKES)
-    async with build_worker(
-        env.client,
-        task_queue,
-        sqlite_sessions,
-        activities=acts,
-        extra_workflows=[FakeClaimWorkflow],
-    ) as w:
+    async with episode_worker(env, sqlite_sessions, task_queue) as w:
         yield w
-        await terminate_open(env, task_queue)
 
 
 async def test_every_episode_stage_and_timeline_row_is_stamped_with_workflow_time(

@@ -15,14 +15,17 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from iopbill.temporal import activities_for, build_worker
 from models.db import episodes as episode_repo
 from models.db import tasks as task_repo
 from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, DocumentedDay
 from models.db.tables import Episode
-from tests.workflows.fake_claim import FakeClaimWorkflow
-from tests.workflows.fake_clearinghouse import FAKES, SENT
-from tests.workflows.helpers import eventually, remember, task_gateway, terminate_open, with_fakes
+from tests.workflows.fake_clearinghouse import SENT
+from tests.workflows.helpers import (
+    episode_worker,
+    eventually,
+    remember,
+    task_gateway,
+)
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     SIGNAL_AUTH_DECISION,
@@ -52,16 +55,8 @@ def ts_env(fresh_ts_env: WorkflowEnvironment) -> WorkflowEnvironment:
 async def worker(
     ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
 ) -> AsyncIterator[Worker]:
-    acts = with_fakes(activities_for(sqlite_sessions), FAKES)
-    async with build_worker(
-        ts_env.client,
-        task_queue,
-        sqlite_sessions,
-        activities=acts,
-        extra_workflows=[FakeClaimWorkflow],
-    ) as w:
+    async with episode_worker(ts_env, sqlite_sessions, task_queue) as w:
         yield w
-        await terminate_open(ts_env, task_queue)
 
 
 async def today(env: WorkflowEnvironment) -> date:

@@ -19,13 +19,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from iopbill.temporal import activities_for, build_worker
 from models.db import episodes as episode_repo
 from models.db import tasks as task_repo
 from models.db.billing_tables import AuthorizationRow
-from tests.workflows.fake_claim import FakeClaimWorkflow
-from tests.workflows.fake_clearinghouse import FAKES, SENT
-from tests.workflows.helpers import eventually, terminate_open, with_fakes
+from tests.workflows.fake_clearinghouse import SENT
+from tests.workflows.helpers import episode_worker, eventually
 from tests.workflows.test_episode_flow import (
     DAY,
     day,
@@ -60,16 +58,8 @@ def ts_env(fresh_ts_env: WorkflowEnvironment) -> WorkflowEnvironment:
 async def worker(
     ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
 ) -> AsyncIterator[Worker]:
-    acts = with_fakes(activities_for(sqlite_sessions), FAKES)
-    async with build_worker(
-        ts_env.client,
-        task_queue,
-        sqlite_sessions,
-        activities=acts,
-        extra_workflows=[FakeClaimWorkflow],
-    ) as w:
+    async with episode_worker(ts_env, sqlite_sessions, task_queue) as w:
         yield w
-        await terminate_open(ts_env, task_queue)
 
 
 def entered(first: date, **changes: object) -> EnterAuthorizationInput:

@@ -13,13 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from iopbill.temporal import activities_for, build_worker
 from models import ruleset_catalog
 from models.db.billing_tables import ClaimRow
 from tests.factories import ruleset_text
-from tests.workflows.fake_claim import FakeClaimWorkflow
-from tests.workflows.fake_clearinghouse import FAKES
-from tests.workflows.helpers import eventually, terminate_open, with_fakes
+from tests.workflows.helpers import episode_worker, eventually
 from tests.workflows.test_episode_flow import day, register, stage, start, today
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
@@ -41,16 +38,8 @@ def ts_env(fresh_ts_env: WorkflowEnvironment) -> WorkflowEnvironment:
 async def worker(
     ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
 ) -> AsyncIterator[Worker]:
-    acts = with_fakes(activities_for(sqlite_sessions), FAKES)
-    async with build_worker(
-        ts_env.client,
-        task_queue,
-        sqlite_sessions,
-        activities=acts,
-        extra_workflows=[FakeClaimWorkflow],
-    ) as w:
+    async with episode_worker(ts_env, sqlite_sessions, task_queue) as w:
         yield w
-        await terminate_open(ts_env, task_queue)
 
 
 async def test_an_episode_admitted_on_the_effective_date_bills_under_the_added_version(
