@@ -72,6 +72,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.task_types import TaskStatus
 
 
+# Patch: the episode waits for its open tasks before the last bill (replay-safe switch).
+SETTLE_TASKS_BEFORE_CLOSE = "settle-tasks-before-close"
+
+
 @workflow.defn(name="Episode")
 class EpisodeWorkflow:
     @workflow.init
@@ -118,6 +122,13 @@ class EpisodeWorkflow:
             await self._attend()
             await rt.move_to(Stage.CLOSING, f"discharged {s.discharge_date}")
         if s.stage is Stage.CLOSING:
+            if workflow.patched(SETTLE_TASKS_BEFORE_CLOSE):
+                # An open concurrent review or missing-documentation task decides whether
+                # held or undocumented days can still be billed: settle it first, or the
+                # episode would close with that money unbilled and the task orphaned.
+                await workflow.wait_condition(
+                    lambda: not rt.open_tasks and s.review_state != "open"
+                )
             await self._bill()
             await workflow.wait_condition(
                 lambda: all(v == "resolved" for v in s.claims.values()) or s.rebuild

@@ -21,9 +21,9 @@ from temporalio.worker import Worker
 
 from models.db import episodes as episode_repo
 from models.db import tasks as task_repo
-from models.db.billing_tables import AuthorizationRow
+from models.db.billing_tables import AuthorizationRow, ChargeRow
 from tests.workflows.fake_clearinghouse import SENT
-from tests.workflows.helpers import episode_worker, eventually
+from tests.workflows.helpers import episode_worker, eventually, task_gateway
 from tests.workflows.test_episode_flow import (
     DAY,
     day,
@@ -274,3 +274,48 @@ async def test_a_corrected_member_id_sends_a_new_270_and_withdraws_the_resolutio
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
     after = await handle.execute_update(EpisodeWorkflow.coverage_changed, changed)
     assert after.stage is Stage.AUTHORIZATION and sent_270s(episode_id) == 3
+
+
+async def test_a_discharge_with_a_review_open_waits_for_it_then_bills_what_it_released(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+    await to_active(handle, sqlite_sessions, episode_id, "partial", "PA-9", t0, 30, 3)
+    for n in range(4):
+        await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
+        await ts_env.sleep(DAY)
+    review: Any = await eventually(
+        lambda: open_task(sqlite_sessions, episode_id, "concurrent_review")
+    )
+    held = {c.id for c in held_charges(sqlite_sessions, episode_id)}
+    assert held
+    status = await handle.query(EpisodeWorkflow.status)
+    await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=status.today))
+    await ts_env.sleep(3 * DAY)
+    # Closing waits for the review: the held days may still be authorized.
+    assert stage(sqlite_sessions, episode_id) == "closing"
+    assert open_task(sqlite_sessions, episode_id, "concurrent_review") is not None
+
+    gw = task_gateway(ts_env, sqlite_sessions)
+    assert (await gw.claim(review.id, "sam")).ok
+    extension = {"status": "approved", "number": "PA-9", "end": (t0 + timedelta(days=45))}
+    outcome = await gw.complete(
+        review.id, "sam", {**extension, "end": extension["end"].isoformat(), "units": "10"}
+    )
+    assert outcome.ok, outcome.message
+    result = await handle.result()
+    assert result.stage is Stage.CLOSED
+    assert not held_charges(sqlite_sessions, episode_id)
+    with sqlite_sessions() as s:
+        billed = s.scalars(
+            select(ChargeRow.id).where(
+                ChargeRow.episode_id == episode_id, ChargeRow.claim_id.is_not(None)
+            )
+        ).all()
+    assert held <= set(billed)
