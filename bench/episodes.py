@@ -1,6 +1,6 @@
 """Whole episodes per second on the dev server, against a bare workflow of the same shape.
 
-    .venv/bin/python -m bench.episodes [--episodes 200] [--days 8] [--day-seconds 1]
+    .venv/bin/python -m bench.episodes [--episodes 200] [--days 8] [--day-seconds 5]
     .venv/bin/python -m bench.episodes --open 1000      # concurrently open episodes
 
 Each episode (payer commercial_alpha by default: prior authorization answered by the
@@ -496,7 +496,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--episodes", type=int, default=200)
     parser.add_argument("--days", type=int, default=8)
-    parser.add_argument("--day-seconds", type=float, default=1.0)
+    parser.add_argument("--day-seconds", type=float, default=5.0)
     parser.add_argument("--payer", default="commercial_alpha")
     parser.add_argument("--open", type=int, default=0, help="hold this many episodes open")
     parser.add_argument("--start-concurrency", type=int, default=20)
