@@ -191,12 +191,11 @@ async def test_entering_the_authorization_withdraws_the_billers_open_task(
     assert (await handle.query(EpisodeWorkflow.status)).open_task_ids == []
 
 
-async def test_an_extension_releases_held_charges_and_settles_the_concurrent_review(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
-    sqlite_sessions: sessionmaker[Session],
-    task_queue: str,
-) -> None:
+async def four_days_on_three_units(
+    ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
+) -> tuple[Any, str, date]:
+    """An active episode with a partial authorization of 3 units and 4 documented days:
+    the fourth day is held and a concurrent review is due."""
     t0 = await today(ts_env)
     episode_id = register(sqlite_sessions, "commercial_alpha", t0)
     handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
@@ -205,6 +204,16 @@ async def test_an_extension_releases_held_charges_and_settles_the_concurrent_rev
     for n in range(4):
         await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
         await ts_env.sleep(DAY)
+    return handle, episode_id, t0
+
+
+async def test_an_extension_releases_held_charges_and_settles_the_concurrent_review(
+    ts_env: WorkflowEnvironment,
+    worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    handle, episode_id, t0 = await four_days_on_three_units(ts_env, sqlite_sessions, task_queue)
     assert held_charges(sqlite_sessions, episode_id)
     review = await eventually(lambda: open_task(sqlite_sessions, episode_id, "concurrent_review"))
     end = (t0 + timedelta(days=45)).isoformat()
@@ -282,14 +291,7 @@ async def test_a_discharge_with_a_review_open_waits_for_it_then_bills_what_it_re
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
-    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
-    await to_active(handle, sqlite_sessions, episode_id, "partial", "PA-9", t0, 30, 3)
-    for n in range(4):
-        await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
-        await ts_env.sleep(DAY)
+    handle, episode_id, t0 = await four_days_on_three_units(ts_env, sqlite_sessions, task_queue)
     review: Any = await eventually(
         lambda: open_task(sqlite_sessions, episode_id, "concurrent_review")
     )
@@ -297,9 +299,10 @@ async def test_a_discharge_with_a_review_open_waits_for_it_then_bills_what_it_re
     assert held
     status = await handle.query(EpisodeWorkflow.status)
     await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=status.today))
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "closing")
     await ts_env.sleep(3 * DAY)
     # Closing waits for the review: the held days may still be authorized.
-    assert stage(sqlite_sessions, episode_id) == "closing"
+    assert (await handle.query(EpisodeWorkflow.status)).stage is Stage.CLOSING
     assert open_task(sqlite_sessions, episode_id, "concurrent_review") is not None
 
     gw = task_gateway(ts_env, sqlite_sessions)
