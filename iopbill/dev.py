@@ -51,7 +51,15 @@ def _stop(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
             proc.wait()
 
 
+def _interrupted(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_dev(settings: Settings, *, load_demo: bool = True) -> int:
+    # SIGTERM (a supervisor, `kill`, docker stop) stops the children like Ctrl-C does;
+    # SIGINT is re-armed because a shell starting us in the background ignores it.
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
     if settings.phi_key == DEV_PHI_KEY:
