@@ -33,7 +33,7 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -189,8 +189,8 @@ class TreeCount:
     kinds: dict[str, int] = field(default_factory=dict)
 
 
-async def count_tree(client: Client, workflow_id: str, into: TreeCount, own: bool = False) -> None:
-    """Add up what ``workflow_id`` and (unless ``own``) every child it started issued."""
+async def count_history(client: Client, workflow_id: str, into: TreeCount) -> list[str]:
+    """Add what ``workflow_id``'s own history issued to ``into``; return its children."""
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     into.workflows += 1
     kind = workflow_id.split(":", 1)[0]
@@ -212,9 +212,17 @@ async def count_tree(client: Client, workflow_id: str, into: TreeCount, own: boo
             into.signals += 1
         elif t == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
             children.append(e.start_child_workflow_execution_initiated_event_attributes.workflow_id)
-    if not own:
-        for child in children:
-            await count_tree(client, child, into)
+    return children
+
+
+async def count_tree(client: Client, root: str) -> tuple[TreeCount, TreeCount]:
+    """What ``root`` issued itself, and with every workflow below it; one fetch each."""
+    own = TreeCount()
+    pending = await count_history(client, root, own)
+    tree = replace(own, kinds=dict(own.kinds))
+    while pending:
+        pending += await count_history(client, pending.pop(), tree)
+    return tree, own
 
 
 def shape_of(count: TreeCount) -> ShapeInput:
@@ -363,9 +371,7 @@ async def closed_run(
     stop.set()
     await bill
     failed = [r for r in results if isinstance(r, BaseException)]
-    tree, own = TreeCount(), TreeCount()
-    await count_tree(client, episode_workflow_id(ids[0]), tree)
-    await count_tree(client, episode_workflow_id(ids[0]), own, own=True)
+    tree, own = await count_tree(client, episode_workflow_id(ids[0]))
     with sessions() as s:
         claims = s.scalar(select(func.count()).select_from(ClaimRow)) or 0
     shape_q = queue + "-shape"
