@@ -35,10 +35,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -56,10 +57,11 @@ from models.db.tables import Episode, Task
 from models.forms import FieldType
 from models.task_catalog import get_schema
 from tests.conftest import TEST_PHI_KEY
+from web.episode_gateway import EpisodeGateway
 from web.gateway import TaskGateway, explain_closed_row
+from web.update_retry import send_patiently
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
-    DischargeInput,
     DocumentDayInput,
     Stage,
     StartEpisodeInput,
@@ -128,14 +130,38 @@ async def wait_for_stage(sessions: Any, episode_id: str, stages: set[str], day_s
         await asyncio.sleep(day_s / 2)
 
 
-async def document_days(client: Client, episode_id: str, days: int, day_s: float) -> list[float]:
-    """Document ``days`` business days, one a day; return each Update's latency (s)."""
+async def patient_update(send: Any, stats: dict[str, int]) -> Any:
+    """Send an episode Update through the web's gateway until the workflow takes it.
+
+    The gateway already resends a "not ready" refusal for about 11 s; an answer of
+    "still processing" after that is sent again (same Update id), as a person would.
+    """
+    while True:
+        outcome = await send()
+        if outcome.ok:
+            return outcome
+        if not outcome.still_processing:
+            raise RuntimeError(f"refused: {outcome.message} {outcome.field_errors}")
+        stats["busy_resends"] = stats.get("busy_resends", 0) + 1
+        await asyncio.sleep(1)
+
+
+async def episode_today(client: Client, episode_id: str) -> str:
     handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
+    status = await send_patiently(lambda: handle.query(EpisodeWorkflow.status))
+    return status.today
+
+
+async def document_days(
+    client: Client, episode_id: str, days: int, day_s: float, stats: dict[str, int]
+) -> list[float]:
+    """Document ``days`` business days, one a day; return each Update's latency (s)."""
+    gw = EpisodeGateway(client, "")
     latencies = []
     for i in range(days):
         if i:
             await asyncio.sleep(day_s * 1.05)
-        today = (await handle.query(EpisodeWorkflow.status)).today
+        today = await episode_today(client, episode_id)
         doc = DocumentDayInput(
             day={
                 "date": today,
@@ -147,13 +173,20 @@ async def document_days(client: Client, episode_id: str, days: int, day_s: float
             signed_by="bench",
         )
         t0 = time.perf_counter()
-        await handle.execute_update(EpisodeWorkflow.document_day, doc)
+        await patient_update(partial(gw.document_day, episode_id, doc), stats)
         latencies.append(time.perf_counter() - t0)
     return latencies
 
 
 async def run_episode(
-    client: Client, sessions: Any, queue: str, payer: str, episode_id: str, days: int, day_s: float
+    client: Client,
+    sessions: Any,
+    queue: str,
+    payer: str,
+    episode_id: str,
+    days: int,
+    day_s: float,
+    stats: dict[str, int],
 ) -> None:
     await start_episode(
         client,
@@ -161,10 +194,11 @@ async def run_episode(
         StartEpisodeInput(episode_id=episode_id, payer_id=payer, day_seconds=day_s),
     )
     await wait_for_stage(sessions, episode_id, {Stage.ACTIVE.value}, day_s)
-    await document_days(client, episode_id, days, day_s)
+    await document_days(client, episode_id, days, day_s, stats)
+    today = await episode_today(client, episode_id)
+    gw = EpisodeGateway(client, queue)
+    await patient_update(partial(gw.discharge, episode_id, today, "bench"), stats)
     handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
-    status = await handle.query(EpisodeWorkflow.status)
-    await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=status.today))
     await handle.result()
 
 
@@ -325,19 +359,32 @@ async def main(args: argparse.Namespace) -> None:
         await start_inbox(env.client, queue, day_seconds=day_s)
         bill = asyncio.create_task(biller(gw, sessions, stop, stats))
         if args.open:
-            await hold_open(env.client, sessions, queue, payer, ids, day_s, args.start_concurrency)
+            await hold_open(
+                env.client, sessions, queue, payer, ids, day_s, args.start_concurrency, stats
+            )
             stop.set()
             await bill
         else:
             await closed_run(
-                env.client, sessions, queue, payer, ids, args.days, day_s, stop, bill, server_pid
+                env.client,
+                sessions,
+                queue,
+                payer,
+                ids,
+                args.days,
+                day_s,
+                stop,
+                bill,
+                server_pid,
+                stats,
             )
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     scpu1, server_hwm = proc_stats(server_pid)
     await env.shutdown()
     print(
         f"tasks completed by the scripted biller: {stats['tasks_ok']} "
-        f"(refused {stats['tasks_refused']}); load average at end: "
+        f'(refused {stats["tasks_refused"]}); Updates answered "still processing" and '
+        f"sent again: {stats.get('busy_resends', 0)}; load average at end: "
         f"{loadavg()}"
     )
     print(
@@ -358,12 +405,13 @@ async def closed_run(
     stop: asyncio.Event,
     bill: asyncio.Task[None],
     server_pid: int,
+    stats: dict[str, int],
 ) -> None:
     n = len(ids)
     t0 = time.perf_counter()
     c0 = cpu_now(server_pid)
     results = await asyncio.gather(
-        *[run_episode(client, sessions, queue, payer, e, days, day_s) for e in ids],
+        *[run_episode(client, sessions, queue, payer, e, days, day_s, stats) for e in ids],
         return_exceptions=True,
     )
     episodes_s = time.perf_counter() - t0
@@ -409,8 +457,38 @@ async def closed_run(
         f"CPU (worker + server) per closed episode tree {per_episode:.2f} s, per baseline "
         f"tree shape {per_tree:.2f} s   capacity ratio {per_tree / per_episode:.2f}"
     )
+    print(await task_trouble(client, ids))
     if failed:
         print("first failure:", repr(failed[0])[:300])
+
+
+async def task_trouble(client: Client, ids: list[str]) -> str:
+    """Workflow tasks that failed or timed out, in the histories of 50 sampled episodes.
+
+    A start-to-close timeout (the worker too busy to finish a task in 10 s) makes the
+    server refuse Updates to that workflow until a retry succeeds; a schedule-to-start
+    timeout is the sticky queue handing the task back to the shared queue.
+    """
+    sample = ids[:: max(1, len(ids) // 50)]
+    counts = {"failed": 0, "start-to-close": 0, "schedule-to-start": 0}
+    for e in sample:
+        history = await client.get_workflow_handle(episode_workflow_id(e)).fetch_history()
+        for ev in history.events:
+            if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                counts["failed"] += 1
+            elif ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                kind = ev.workflow_task_timed_out_event_attributes.timeout_type
+                key = (
+                    "schedule-to-start"
+                    if kind == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
+                    else "start-to-close"
+                )
+                counts[key] += 1
+    return (
+        f"workflow tasks in {len(sample)} sampled episode histories: {counts['failed']} failed, "
+        f"{counts['start-to-close']} start-to-close and {counts['schedule-to-start']} "
+        "schedule-to-start timeouts"
+    )
 
 
 def cpu_now(server_pid: int) -> float:
@@ -427,6 +505,7 @@ async def hold_open(
     ids: list[str],
     day_s: float,
     start_concurrency: int,
+    stats: dict[str, int],
 ) -> None:
     """Start every episode, bring each to attendance, document one day, keep all open."""
     n = len(ids)
@@ -476,7 +555,7 @@ async def hold_open(
 
     async def document_one(e: str) -> list[float]:
         async with gate:  # staff document days across the day, a few at a time
-            return await document_days(client, e, 1, day_s)
+            return await document_days(client, e, 1, day_s, stats)
 
     t1 = time.perf_counter()
     docs = await asyncio.gather(*[document_one(e) for e in ids], return_exceptions=True)
@@ -488,12 +567,7 @@ async def hold_open(
         "WorkflowType = 'Episode' AND ExecutionStatus = 'Running'"
     ):
         open_now += 1
-    failed_tasks = 0
-    for e in ids[:: max(1, n // 50)]:
-        history = await client.get_workflow_handle(episode_workflow_id(e)).fetch_history()
-        failed_tasks += sum(
-            1 for ev in history.events if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
-        )
+    trouble = await task_trouble(client, ids)
     print(
         f"episodes: {n} started in {start_s:.1f} s, {start_concurrency} at a time "
         f"({len(start_errors)} start errors, {retries} retried starts); all in "
@@ -504,9 +578,9 @@ async def hold_open(
         f"document_day with {n} open, {start_concurrency} at a time: {len(latencies)} ok, "
         f"{len(doc_errors)} errors in {docs_s:.1f} s; latency "
         f"p50 {pct(latencies, 0.5) * 1000:.0f} ms, p95 {pct(latencies, 0.95) * 1000:.0f} ms, "
-        f"max {max(latencies, default=0) * 1000:.0f} ms; failed workflow tasks in a sample of "
-        f"{len(ids[:: max(1, n // 50)])} histories: {failed_tasks}"
+        f"max {max(latencies, default=0) * 1000:.0f} ms"
     )
+    print(trouble)
     for err in [*start_errors, *not_active, *doc_errors][:1]:
         print("first error:", repr(err)[:300])
     await asyncio.gather(

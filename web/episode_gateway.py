@@ -21,6 +21,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from web.update_retry import BUSY_MESSAGE, send_patiently, workflow_not_ready
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     AuthorizationStatus,
@@ -92,8 +93,8 @@ class EpisodeGateway:
             EpisodeWorkflow.run, episode_workflow_id(episode_id)
         )
         try:
-            result = await handle.execute_update(
-                update, arg, id=update_id, rpc_timeout=UPDATE_TIMEOUT
+            result = await send_patiently(
+                lambda: handle.execute_update(update, arg, id=update_id, rpc_timeout=UPDATE_TIMEOUT)
             )
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
@@ -117,6 +118,8 @@ class EpisodeGateway:
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 return EpisodeOutcome(ok=False, message="This episode is closed or does not exist.")
+            if workflow_not_ready(exc):
+                return EpisodeOutcome(ok=False, still_processing=True, message=BUSY_MESSAGE)
             raise
         if isinstance(result, DaySummary):
             return EpisodeOutcome(ok=True, day=result)

@@ -21,6 +21,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from web.update_retry import BUSY_MESSAGE, send_patiently, workflow_not_ready
 from workflows.errors import ErrorType
 from workflows.ids import complete_update_id, task_workflow_id
 from workflows.task_types import (
@@ -83,8 +84,10 @@ class TaskGateway:
     ) -> TaskOutcome:
         handle = self._client.get_workflow_handle(task_workflow_id(task_id))
         try:
-            result = await handle.execute_update(
-                name, arg, id=update_id, result_type=TaskResult, rpc_timeout=UPDATE_TIMEOUT
+            result = await send_patiently(
+                lambda: handle.execute_update(
+                    name, arg, id=update_id, result_type=TaskResult, rpc_timeout=UPDATE_TIMEOUT
+                )
             )
         except WorkflowUpdateFailedError as exc:
             return _from_failure(exc.cause)
@@ -99,6 +102,8 @@ class TaskGateway:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 error_type, message = self._explain_closed(task_id)
                 return TaskOutcome(ok=False, error_type=error_type, message=message)
+            if workflow_not_ready(exc):
+                return TaskOutcome(ok=False, error_type=PROCESSING, message=BUSY_MESSAGE)
             raise
         return TaskOutcome(ok=True, result=result)
 

@@ -1,0 +1,57 @@
+"""Send an Update again when the server says the workflow is not ready for it.
+
+While a workflow's last workflow task failed or timed out and is being retried (a worker
+restarting, or a worker so busy that a task overran its start-to-close timeout), the
+server refuses every Update to that workflow at once with FAILED_PRECONDITION "Workflow
+Task in failed state". The Update was never admitted, so sending it again cannot apply it
+twice; the workflow is usually ready within a second or two. Both gateways send their
+Updates through ``send_patiently``; a refusal that outlasts the delays reaches the page as
+"still processing", which tells the person that sending again is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from temporalio.service import RPCError, RPCStatusCode
+
+T = TypeVar("T")
+
+# About 11 s in all: longer than a worker restart, shorter than a person's patience.
+NOT_READY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0)
+
+BUSY_MESSAGE = (
+    "The workflow is catching up after a delay and did not take this yet. Sending again is safe."
+)
+
+
+def workflow_not_ready(exc: BaseException) -> bool:
+    """True for the server's "not ready for Updates" refusal, which is safe to resend."""
+    return (
+        isinstance(exc, RPCError)
+        and exc.status == RPCStatusCode.FAILED_PRECONDITION
+        and "workflow task in failed state" in exc.message.lower()
+    )
+
+
+async def send_patiently(
+    send: Callable[[], Awaitable[T]],
+    delays: Sequence[float] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> T:
+    """``await send()``, again after each delay while the workflow is not ready.
+
+    ``delays`` defaults to ``NOT_READY_DELAYS``. Any other error, and the last refusal
+    once the delays are spent, is raised as is.
+    """
+    pause = sleep or asyncio.sleep
+    for delay in NOT_READY_DELAYS if delays is None else delays:
+        try:
+            return await send()
+        except RPCError as exc:
+            if not workflow_not_ready(exc):
+                raise
+        await pause(delay)
+    return await send()
