@@ -8,6 +8,14 @@ file that could not be read or matched — also when a delivery's target workflo
 longer exists. Tasks are children with ``ParentClosePolicy.ABANDON`` and the id
 ``task:unmatched-file-{x12 file id}``, so they outlive the inbox's continue-as-new.
 Continues as new every ``polls_per_run`` polls.
+
+A claim notice whose ``claim:{id}`` cannot be signalled (the claim is resolved and its
+workflow closed) goes to ``clearinghouse.record_late_notices`` (patch
+``inbox-late-claim-notices``): a late 999/277CA acceptance or 277 answer is recorded
+against the resolved claim and needs nobody; a late 999/277CA rejection is recorded and
+opens a task ``task:{claim id}:late-rejection:{x12 file id}`` (kind ``unmatched_file``)
+naming the claim, the file and the payer's message; anything else (an 835, a claim
+that is not resolved, an unknown claim) stays an unmatched-file task as before.
 """
 
 from __future__ import annotations
@@ -25,9 +33,23 @@ from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 with workflow.unsafe.imports_passed_through():
     from models.inbox_tasks import UNMATCHED_FILE
     from models.task_catalog import get_kind
-    from workflows.claim_types import SIGNAL_REMITTED, Delivery, PollInboxInput, PollInboxResult
+    from workflows.claim_types import (
+        SIGNAL_ACKNOWLEDGED,
+        SIGNAL_REMITTED,
+        SIGNAL_STATUS_ANSWERED,
+        Delivery,
+        PollInboxInput,
+        PollInboxResult,
+    )
     from workflows.human_task import HumanTaskWorkflow
     from workflows.ids import task_workflow_id
+    from workflows.inbox_types import (
+        RECORD_LATE_ACTIVITY,
+        LateNotice,
+        LateVerdict,
+        RecordLateNoticesInput,
+        RecordLateNoticesResult,
+    )
     from workflows.task_types import OpenTaskInput
 
 INBOX_WORKFLOW_ID = "clearinghouse:inbox"
@@ -40,6 +62,12 @@ POLL_RETRY = RetryPolicy(
 # 277, 271, authorization decisions) have been delivered, so a claim never reads the 835
 # of a poll before that poll's acknowledgements.
 REMITS_LAST_PATCH = "inbox-remits-after-acks"
+# Patch: a claim notice that cannot be signalled (the claim's workflow has closed) is
+# handed to clearinghouse.record_late_notices instead of becoming an unmatched-file task
+# straight away.
+LATE_NOTICES_PATCH = "inbox-late-claim-notices"
+RECORD_LATE_TIMEOUT = timedelta(seconds=60)
+CLAIM_SIGNALS = frozenset({SIGNAL_ACKNOWLEDGED, SIGNAL_STATUS_ANSWERED, SIGNAL_REMITTED})
 
 
 def default_poll_seconds(day_seconds: float) -> float:
@@ -49,6 +77,10 @@ def default_poll_seconds(day_seconds: float) -> float:
 
 def unmatched_task_id(x12_file_id: int) -> str:
     return f"unmatched-file-{x12_file_id}"
+
+
+def late_rejection_task_id(claim_id: str, x12_file_id: int) -> str:
+    return f"{claim_id}:late-rejection:{x12_file_id}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +96,8 @@ class InboxStatus:
     polls: int
     delivered: int
     unmatched: int
+    recorded_late: int = 0  # notices recorded against resolved claims, no task
+    late_rejections: int = 0  # late rejections of resolved claims: a task each
 
 
 @workflow.defn(name="ClearinghouseInbox")
@@ -73,14 +107,17 @@ class ClearinghouseInboxWorkflow:
         self._polls = inp.polls_done
         self._delivered = 0
         self._unmatched = 0
+        self._recorded_late = 0
+        self._late_rejections = 0
 
     @workflow.run
     async def run(self, inp: InboxInput) -> None:
         period = timedelta(seconds=inp.poll_seconds or default_poll_seconds(inp.day_seconds))
         for _ in range(max(1, inp.polls_per_run)):
+            polled_at = workflow.now().isoformat()
             result: PollInboxResult = await workflow.execute_activity(
                 POLL_ACTIVITY,
-                PollInboxInput(now=workflow.now().isoformat()),
+                PollInboxInput(now=polled_at),
                 result_type=PollInboxResult,
                 start_to_close_timeout=POLL_TIMEOUT,
                 retry_policy=POLL_RETRY,
@@ -90,14 +127,21 @@ class ClearinghouseInboxWorkflow:
             for u in result.unmatched:
                 problems.setdefault(u.x12_file_id, (u.name, []))[1].append(u.error)
             outcomes = await self._signal_all(result.deliveries)
+            late: list[tuple[Delivery, str]] = []
             for d, error in zip(result.deliveries, outcomes, strict=True):
                 if error is None:
                     self._delivered += 1
                     continue
+                if d.signal in CLAIM_SIGNALS and workflow.patched(LATE_NOTICES_PATCH):
+                    late.append((d, error))
+                    continue
                 file_id = int(str(d.payload.get("x12_file_id", 0)))
                 problems.setdefault(file_id, (f"file {file_id}", []))[1].append(error)
+            rejections = await self._record_late(late, polled_at, problems)
             for file_id, (name, errors) in sorted(problems.items()):
                 await self._open_task(file_id, name, errors, inp.day_seconds)
+            for (claim_id, file_id), notices in sorted(rejections.items()):
+                await self._open_rejection_task(claim_id, file_id, notices, inp.day_seconds)
             await workflow.sleep(period)
         workflow.continue_as_new(replace(inp, polls_done=self._polls))
 
@@ -120,6 +164,80 @@ class ClearinghouseInboxWorkflow:
         except FailureError as err:
             return f"{d.payload_type} for {d.workflow_id} not delivered: {err.message}"
         return None
+
+    async def _record_late(
+        self,
+        late: list[tuple[Delivery, str]],
+        polled_at: str,
+        problems: dict[int, tuple[str, list[str]]],
+    ) -> dict[tuple[str, int], list[LateNotice]]:
+        """Hand undelivered claim notices to ``record_late_notices``; add what it could not
+        record to ``problems`` and return the late rejections by (claim id, file id)."""
+        rejections: dict[tuple[str, int], list[LateNotice]] = {}
+        if not late:
+            return rejections
+        recorded: RecordLateNoticesResult = await workflow.execute_activity(
+            RECORD_LATE_ACTIVITY,
+            RecordLateNoticesInput(at=polled_at, deliveries=[d for d, _ in late]),
+            result_type=RecordLateNoticesResult,
+            start_to_close_timeout=RECORD_LATE_TIMEOUT,
+            retry_policy=POLL_RETRY,
+        )
+        for (_, error), notice in zip(late, recorded.notices, strict=True):
+            if notice.verdict == LateVerdict.RECORDED:
+                self._recorded_late += 1
+            elif notice.verdict == LateVerdict.REJECTED:
+                rejections.setdefault((notice.claim_id, notice.x12_file_id), []).append(notice)
+            else:
+                name = notice.file_name or f"file {notice.x12_file_id}"
+                why = f"{error} ({notice.message})" if notice.message else error
+                problems.setdefault(notice.x12_file_id, (name, []))[1].append(why)
+        return rejections
+
+    async def _open_rejection_task(
+        self, claim_id: str, file_id: int, notices: list[LateNotice], day: float
+    ) -> None:
+        """A person must see a rejection of a claim that is already resolved: one task per
+        claim and file, of the unmatched-file kind (what was done by hand, and a note)."""
+        self._late_rejections += 1
+        kind = get_kind(UNMATCHED_FILE)
+        first = notices[0]
+        sources = " and ".join(dict.fromkeys(n.source for n in notices))
+        messages = [n.message for n in notices]
+        task_id = late_rejection_task_id(claim_id, file_id)
+        reason = (
+            f"The {sources} in file {first.file_name} rejected claim {claim_id}, which was "
+            f"already resolved ({first.claim_status}): " + "; ".join(messages)
+        )
+        with contextlib.suppress(WorkflowAlreadyStartedError):  # an earlier run opened it
+            await workflow.start_child_workflow(
+                HumanTaskWorkflow.run,
+                OpenTaskInput(
+                    task_id=task_id,
+                    kind=kind.name,
+                    queue=kind.queue,
+                    title=f"Late {sources} rejection of resolved claim {claim_id} "
+                    f"(inbound file #{file_id})"[:200],
+                    form_schema=kind.form_schema,
+                    priority=kind.priority,
+                    due_seconds=kind.sla_days * day,
+                    escalate_seconds=kind.escalate_days * day,
+                    episode_id=first.episode_id or None,
+                    claim_id=claim_id,
+                    payer_id=first.payer_id or None,
+                    reason=reason[:1000],
+                    context={
+                        "x12_file_id": file_id,
+                        "file_name": first.file_name,
+                        "claim_id": claim_id,
+                        "claim_status": first.claim_status,
+                        "late_rejection": sources,
+                        "errors": messages[:20],
+                    },
+                ),
+                id=task_workflow_id(task_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
 
     async def _open_task(self, file_id: int, name: str, errors: list[str], day: float) -> None:
         self._unmatched += 1
@@ -147,7 +265,13 @@ class ClearinghouseInboxWorkflow:
 
     @workflow.query(name="status")
     def status(self) -> InboxStatus:
-        return InboxStatus(polls=self._polls, delivered=self._delivered, unmatched=self._unmatched)
+        return InboxStatus(
+            polls=self._polls,
+            delivered=self._delivered,
+            unmatched=self._unmatched,
+            recorded_late=self._recorded_late,
+            late_rejections=self._late_rejections,
+        )
 
 
 async def start_inbox(

@@ -32,5 +32,5 @@ def make_adapter(sessions: sessionmaker[Session], settings: Settings) -> Clearin
 
 
 def activities_for(sessions: sessionmaker[Session], settings: Settings) -> list[Any]:
-    """The six ``clearinghouse.*`` activities, bound to the configured adapter."""
+    """The seven ``clearinghouse.*`` activities, bound to the configured adapter."""
     return ClearinghouseActivities(sessions, make_adapter(sessions, settings)).all()

@@ -12,6 +12,9 @@ clearinghouse.send_eligibility      ("270", episode id, input ``now``)
 clearinghouse.request_authorization ("AUTHREQ", episode id, input ``now``)
 ==================================  ===========================================
 
+``clearinghouse.poll_inbox`` is keyed by its ``now`` (see :mod:`.inbox`) and
+``clearinghouse.record_late_notices`` by the x12 file of each notice (see :mod:`.late`).
+
 ``now`` is ``workflow.now()`` when the workflow scheduled the activity: every retry of
 one scheduled activity carries the same value, and a later submission (after a
 rejection, a missing acknowledgement or a fix) is scheduled at a later workflow time.
@@ -66,10 +69,16 @@ from workflows.claim_types import (
 )
 from workflows.episode_types import AuthRequestInput, EligibilityInquiryInput
 from workflows.errors import ErrorType
+from workflows.inbox_types import (
+    RECORD_LATE_ACTIVITY,
+    RecordLateNoticesInput,
+    RecordLateNoticesResult,
+)
 
 from . import documents as docs
 from .config import PartnerConfig, load_partners
 from .inbox import take_in
+from .late import record_late
 from .mapping import (
     MappingError,
     Parties,
@@ -421,6 +430,13 @@ class ClearinghouseActivities:
             self.adapter.acknowledge(f, ok=readable)
         return intake.result
 
+    @activity.defn(name=RECORD_LATE_ACTIVITY)
+    def record_late_notices(self, inp: RecordLateNoticesInput) -> RecordLateNoticesResult:
+        """Claim notices the inbox could not signal: see :mod:`.late`."""
+        at = datetime.fromisoformat(inp.at)
+        with unit_of_work(self._sessions) as s:
+            return RecordLateNoticesResult(notices=record_late(s, inp.deliveries, at))
+
     def all(self) -> list[Any]:
         return [
             self.submit_claim,
@@ -429,6 +445,7 @@ class ClearinghouseActivities:
             self.send_eligibility,
             self.request_authorization,
             self.poll_inbox,
+            self.record_late_notices,
         ]
 
 
