@@ -42,6 +42,8 @@ from workflows.episode_types import (
     EligibilityNotice,
     EligibilityResolution,
     EpisodeFacts,
+    HeldDay,
+    HeldWriteOff,
     RecordAuthorizationInput,
     ResolveEligibilityInput,
 )
@@ -49,6 +51,7 @@ from workflows.errors import ErrorType
 
 DOCUMENTATION_WINDOW_DAYS = 2  # attended → documented by the end of the next business day
 ELIGIBILITY_WAIT_DAYS = 1  # no 271 within a day → a person checks
+WRITTEN_OFF = "written_off"  # a held charge written off with approval: never billed
 
 
 def _episode(session: Session, episode_id: str) -> Episode:
@@ -319,6 +322,20 @@ class EpisodeBillingActivities:
         with unit_of_work(self._sessions) as session:
             episode = _episode(session, inp.episode_id)
             rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
+            if inp.write_off_held is not None:
+                _write_off_held(session, inp.episode_id, inp.write_off_held)
+            written_off = sum(
+                r.charge_cents for r in repo.charges(session, inp.episode_id, status=WRITTEN_OFF)
+            )
+            held = list(repo.charges(session, inp.episode_id, status="held"))
+            if inp.settle_held and held:
+                return BuildClaimsResult(
+                    reason=f"{len(held)} charge(s) held outside the authorization: "
+                    "settled before the last bill",
+                    held=[_held_day(r) for r in held],
+                    held_cents=sum(r.charge_cents for r in held),
+                    written_off_cents=written_off,
+                )
             rows = list(repo.charges(session, inp.episode_id, status="billable"))
             by_key = {(r.day, r.code, r.charge_cents, tuple(r.modifiers)): r for r in rows}
             items = [
@@ -368,7 +385,12 @@ class EpisodeBillingActivities:
                 )
                 if rules.cadence.value != "episode":
                     next_check = date.fromordinal(period.end.toordinal() + 1).isoformat()
-            return BuildClaimsResult(claim_ids=created, next_check=next_check, reason=build.reason)
+            return BuildClaimsResult(
+                claim_ids=created,
+                next_check=next_check,
+                reason=build.reason,
+                written_off_cents=written_off,
+            )
 
     def _context(self, session: Session, episode: Episode, discharge: date | None) -> ClaimContext:
         patient = session.get(Patient, episode.patient_id)
@@ -390,6 +412,46 @@ class EpisodeBillingActivities:
             admission_date=episode.admit_date,
             discharge_date=discharge,
         )
+
+
+def _held_day(row: ChargeRow) -> HeldDay:
+    return HeldDay(
+        charge_id=row.id,
+        date=row.day.isoformat(),
+        code=row.code,
+        units=row.units,
+        charge_cents=row.charge_cents,
+        reason=row.held_reason,
+        authorization_number=row.authorization_number,
+    )
+
+
+def _write_off_held(session: Session, episode_id: str, inp: HeldWriteOff) -> None:
+    """Write off the listed charges that are still held, once per approval (``inp.key``).
+
+    The charges leave the authorization ledger (status ``written_off``, never billed) and
+    keep why they were held; the timeline row carries the amount, so the episode's
+    charges still add up: captured = billed + written off + held + billable.
+    """
+    if _has_event(session, inp.key):
+        return
+    wanted = set(inp.charge_ids)
+    rows = [r for r in repo.charges(session, episode_id, status="held") if r.id in wanted]
+    for row in rows:
+        row.status = WRITTEN_OFF
+        row.held_reason = f"written off ({inp.reason}); held: {row.held_reason}"
+    cents = sum(r.charge_cents for r in rows)
+    days = sorted({r.day.isoformat() for r in rows})
+    episode_repo.add_event(
+        session,
+        episode_id,
+        key=inp.key,
+        kind="held_written_off",
+        detail=f"{len(rows)} held charge(s) on {', '.join(days) or 'no day'} written off: "
+        f"{cents} cents; {inp.reason}; approved by {inp.approved_by}",
+        at=workflow_time(inp.at),
+    )
+    session.flush()
 
 
 def _has_event(session: Session, key: str) -> bool:

@@ -51,6 +51,7 @@ from workflows.claim_payloads import (
     DenialPlan,
     DenialWork,
     DraftAppealInput,
+    FinalizedDenial,
     PostingOutcome,
     PostRemittanceInput,
     RecordAppealInput,
@@ -84,6 +85,13 @@ WORK_ORDER = (
     "general_review",
     "patient_responsibility",
 )
+
+
+FINALIZED = ":finalized:"  # in the id of a denial the payer reported by status, not by 835
+
+
+def is_finalized_denial(denial_id: str) -> bool:
+    return FINALIZED in denial_id
 
 
 def day_of(iso: str) -> date:
@@ -264,6 +272,8 @@ class SettlementActivities:
 
     @activity.defn(name="claims.route_denials")
     def route_denials(self, inp: RouteDenialsInput) -> DenialPlan:
+        if inp.finalized is not None:
+            return self._route_finalized(inp, inp.finalized)
         with unit_of_work(self._sessions) as session:
             row = repo.require(session, inp.claim_id)
             post = repo.posting(session, inp.posting_id)
@@ -286,6 +296,52 @@ class SettlementActivities:
             if any(w.kind != "patient_responsibility" for w in work):
                 row.denied = True
             return DenialPlan(work=work)
+
+    def _route_finalized(self, inp: RouteDenialsInput, fin: FinalizedDenial) -> DenialPlan:
+        """A denial the payer finalized without an 835 (a 277 F2, its portal), as a biller
+        recorded it: the claim's open balance is routed by the CARC as an 835 denial of it
+        would be; nothing is posted, so the ledger keeps it open until the work settles it
+        (a write-off adjusts it, an appeal's 835 pays it)."""
+        at = stamp(inp.at)
+        with unit_of_work(self._sessions) as session:
+            row = repo.require(session, inp.claim_id)
+            claim = claim_of(row)
+            rules = rules_of(session, claim)
+            if fin.payer_claim_number and not row.payer_claim_number:
+                row.payer_claim_number = fin.payer_claim_number
+            group = fin.group.strip().upper() or "CO"
+            carc = fin.carc.strip()
+            balance = ledger_of(row, claim).claim(row.id)
+            amount = balance.total("open_cents") if balance is not None else row.open_cents
+            code = f"{group}-{carc}" + (f" ({', '.join(fin.rarcs)})" if fin.rarcs else "")
+            if repo.add_event(
+                session,
+                row.id,
+                key=inp.posting_id,
+                kind="denial_finalized",
+                detail=f"the payer finalized the claim as denied, {code}, as "
+                f"{fin.user or 'a biller'} recorded from its status (task {fin.task_id}); "
+                "nothing was paid or posted",
+                data={"task_id": fin.task_id, "carc": carc, "group": group, "rarcs": fin.rarcs},
+                at=at,
+            ):
+                row.status, row.denied = "denied", True
+                row.last_message = f"payer finalized the denial {code}"
+            item = self._route(
+                session, row, rules, claim, inp, group, carc, amount, list(fin.rarcs)
+            )
+            if item is None:
+                return DenialPlan()
+            if item.kind == "corrected_claim" and not row.payer_claim_number:
+                # A replacement names the claim it replaces: without the payer's number
+                # a person works it (the task says why).
+                item = replace(
+                    item,
+                    kind="general_review",
+                    reason=f"{item.reason}; no payer claim number is known for a corrected "
+                    "claim: find it on the payer's portal",
+                )
+            return DenialPlan(work=[item])
 
     def _route(
         self,

@@ -27,6 +27,7 @@ from activities.claim_settlement import (
     claim_of,
     day_of,
     event_data,
+    is_finalized_denial,
     ledger_of,
     rules_of,
     save_ledger,
@@ -74,6 +75,7 @@ from workflows.claim_types import ClaimOutcome
 from workflows.errors import ErrorType
 
 WRITE_OFF_CARC = "WO"
+FINALIZED_DENIAL_CATEGORY = "F2"  # 277 STC category: finalized, denied
 
 
 def _written_off_cents(session: Session, claim_id: str) -> int:
@@ -269,7 +271,18 @@ class ClaimActivities(SettlementActivities):
                 at=datetime.fromisoformat(inp.at),
             ):
                 row.last_message = summary
-        return StatusAnswer(summary=summary, category=n.category, status=n.status)
+        denied = n.category.strip().upper() == FINALIZED_DENIAL_CATEGORY
+        return StatusAnswer(
+            summary=summary,
+            category=n.category,
+            status=n.status,
+            finalized_denied=denied,
+            headline="THE PAYER FINALIZED THIS CLAIM AS DENIED (277 category F2): if its "
+            "portal confirms it, answer 'the payer finalized this claim as denied' with the "
+            "CARC it shows, and the denial is worked"
+            if denied
+            else "",
+        )
 
     # -- corrected claims, task answers, write-off, the outcome ------------------------------
     @activity.defn(name="claims.create_replacement")
@@ -380,7 +393,10 @@ class ClaimActivities(SettlementActivities):
                 save_ledger(row, result.ledger)
             for denial in repo.denials_for(session, row.id):
                 if denial.group_code != "PR" and denial.status != "closed":
-                    written += denial.amount_cents
+                    # A denial reported by status posted nothing: its lines were untouched
+                    # and are counted above, with the adjustment just posted.
+                    if not is_finalized_denial(denial.id):
+                        written += denial.amount_cents
                     denial.status = "closed"
             row.status = "written_off"
             repo.add_event(

@@ -1,4 +1,5 @@
-"""Task kinds and forms of the ClaimWorkflow and the clearinghouse inbox.
+"""Task kinds and forms of the ClaimWorkflow and the clearinghouse inbox, and the
+billing queue's ``held_days`` task the EpisodeWorkflow opens before its last bill.
 
 Every claim task kind has a queue, an SLA in days and a typed form. The claim
 correction forms (fix claim, fix rejected claim, corrected claim) share one set of
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import re
 
-from models.forms import FieldType, FormField, FormSchema, register
+from models.domain import denials
+from models.domain.denials import Action
+from models.forms import FieldType, FormField, FormSchema, RequiredWhen, register
 from models.task_kinds import TaskKind, register_kind
 
 GENERAL_FIELD = "note"
@@ -161,6 +164,17 @@ MISSING_ACK = register(
         ),
     )
 )
+FINALIZED_DENIED = "finalized_denied"  # claim_status: the payer finalized a denial
+
+
+def _carc_choices() -> tuple[tuple[str, str], ...]:
+    """The CARCs of the denial-routing table (models.domain.denials) that route to work: a
+    finalized denial is routed by its code as an 835 denial would be. CARC 45 (contractual)
+    and the patient-share codes are not denials of the claim, so they are not offered."""
+    codes = sorted(c for c in denials._BY_CARC if denials._BY_CARC[c].action is not Action.ADJUST)
+    return tuple((str(c), f"{c} — {denials._BY_CARC[c].category.replace('_', ' ')}") for c in codes)
+
+
 CLAIM_STATUS = register(
     FormSchema(
         name="claim_status",
@@ -172,9 +186,51 @@ CLAIM_STATUS = register(
                 ("waiting", "payer is processing: keep waiting"),
                 ("info_sent", "sent the information the payer asked for"),
                 ("called", "called the payer"),
+                (FINALIZED_DENIED, "the payer finalized this claim as denied: work the denial"),
+            ),
+            FormField(
+                name="carc",
+                label="Denial reason code (CARC) on the portal or 277",
+                type=FieldType.CHOICE,
+                required=False,
+                choices=_carc_choices(),
+                hint="routes the denial as an 835 with this code would; nothing is posted",
+            ),
+            FormField(
+                name="group",
+                label="Group code",
+                type=FieldType.CHOICE,
+                required=False,
+                choices=(("CO", "CO contractual"), ("OA", "OA other"), ("PI", "PI payer")),
+                hint="CO when left empty",
+            ),
+            FormField(
+                name="rarcs",
+                label="Remark codes (RARC)",
+                required=False,
+                pattern=r"[A-Za-z]{1,2}\d{1,4}(\s*,\s*[A-Za-z]{1,2}\d{1,4}){0,4}",
+                pattern_hint="up to 5 remark codes separated by commas, e.g. N115, MA130",
+            ),
+            FormField(
+                name="decision_date",
+                label="Date of the denial notice",
+                type=FieldType.DATE,
+                required=False,
+                not_future=True,
+                hint="appeal deadlines count from it; today when left empty",
+            ),
+            FormField(
+                name="payer_claim_number",
+                label="Payer claim number",
+                required=False,
+                pattern=r"[A-Za-z0-9-]{1,50}",
+                pattern_hint="1–50 letters, digits or '-'",
             ),
             FormField(name="reference", label="Call reference", required=False, max_length=60),
             _NOTE,
+        ),
+        required_when=(
+            RequiredWhen(field="next_step", values=(FINALIZED_DENIED,), required=("carc",)),
         ),
     )
 )
@@ -310,6 +366,60 @@ GENERAL_REVIEW = _worked(
 )
 
 
+# -- the episode's last bill: charges held outside the authorization ------------------------
+HELD_DAYS = register(
+    FormSchema(
+        name="held_days",
+        title="Days held outside the authorization",
+        fields=(
+            _decision(
+                "decision",
+                "Decision",
+                ("retro_authorization", "a retro-authorization was obtained: bill the days"),
+                ("write_off", "write the days off (a supervisor approves)"),
+            ),
+            FormField(
+                name="number",
+                label="Retro-authorization number",
+                required=False,
+                pattern=r"[A-Za-z0-9-]{3,30}",
+                pattern_hint="3–30 letters, digits or '-'",
+            ),
+            FormField(
+                name="start", label="First authorized day", type=FieldType.DATE, required=False
+            ),
+            FormField(name="end", label="Last authorized day", type=FieldType.DATE, required=False),
+            FormField(
+                name="units",
+                label="Units (days) authorized",
+                type=FieldType.INTEGER,
+                required=False,
+                minimum=0,
+                maximum=365,
+            ),
+            FormField(
+                name="reason",
+                label="Why write them off",
+                type=FieldType.TEXTAREA,
+                required=False,
+                max_length=500,
+            ),
+            _NOTE,
+        ),
+        required_when=(
+            RequiredWhen(
+                field="decision",
+                values=("retro_authorization",),
+                required=("number", "start", "end", "units"),
+                positive=("units",),
+            ),
+            RequiredWhen(field="decision", values=("write_off",), required=("reason",)),
+        ),
+        ordered_dates=(("start", "end"),),
+    )
+)
+
+
 # -- kinds ---------------------------------------------------------------------------------
 def _kind(
     name: str, queue: str, label: str, sla: float, escalate: float, priority: int = 3
@@ -342,6 +452,7 @@ _kind("credentialing", "credentialing", "Credentialing", 10, 10)
 _kind("records_request", "billing", "Records request", 5, 5, 2)
 _kind("patient_responsibility", "billing", "Patient responsibility", 10, 10, 4)
 _kind("general_review", "denials", "Denial review", 5, 5)
+_kind("held_days", "billing", "Days held outside the authorization", 3, 3, 2)  # the episode's
 
 CLAIM_TASK_KINDS = (
     "fix_claim",

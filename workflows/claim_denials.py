@@ -16,7 +16,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
-from workflows.claim_remittance import ClaimRemittance
+from workflows.claim_remittance import ClaimRemittance, finalized_posting_id
 from workflows.claim_steps import CLEARINGHOUSE_RETRY, CLEARINGHOUSE_TIMEOUT, ONE_DAY, ClaimSteps
 
 with workflow.unsafe.imports_passed_through():
@@ -61,6 +61,12 @@ class ClaimDenials:
         st = self._steps
         s = st.s
         s.stage = ClaimStage.WORKING_DENIAL
+        finalized = s.finalized  # a denial finalized by status: its stand-in posting
+        if finalized is not None and posting.posting_id != finalized_posting_id(
+            s.claim_id, finalized
+        ):
+            finalized = None
+        s.finalized = None
         plan = await st.act(
             "claims.route_denials",
             RouteDenialsInput(
@@ -69,6 +75,7 @@ class ClaimDenials:
                 today=st.iso_today(),
                 notice_date=posting.paid_on or st.iso_today(),
                 at=workflow.now().isoformat(),
+                finalized=finalized,
             ),
             DenialPlan,
         )

@@ -131,6 +131,10 @@ class StatusAnswer:
     summary: str  # e.g. "P1 (pending): in process"
     category: str = ""
     status: str = ""
+    # The 277 says the payer finalized the claim as denied (category F2): the claim status
+    # task leads with ``headline`` so the biller records the denial and its CARC.
+    finalized_denied: bool = False
+    headline: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,12 +163,29 @@ class PostingOutcome:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FinalizedDenial:
+    """A biller's answer to a claim status task: the payer finalized the claim as denied
+    (its 277 or portal), with the CARC read there. No money moved: nothing is posted."""
+
+    task_id: str
+    carc: str
+    group: str = "CO"
+    rarcs: list[str] = field(default_factory=list)
+    decision_date: str = ""  # ISO date of the denial notice ("" → the business date)
+    payer_claim_number: str = ""
+    user: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RouteDenialsInput:
     claim_id: str
     posting_id: str
     today: str
     notice_date: str
     at: str = ""
+    # Route this denial, reported by status rather than by an 835 (``posting_id`` is then
+    # ``{claim_id}:finalized:{task_id}``, no posting row): the claim's open balance is denied.
+    finalized: FinalizedDenial | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

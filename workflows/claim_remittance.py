@@ -18,15 +18,24 @@ from temporalio import workflow
 from workflows.claim_steps import CLEARINGHOUSE_RETRY, CLEARINGHOUSE_TIMEOUT, ClaimSteps
 
 with workflow.unsafe.imports_passed_through():
+    from models.claim_tasks import FINALIZED_DENIED
+    from models.task_catalog import get_kind
     from workflows.claim_payloads import (
         ClaimStage,
         DeadlineResult,
+        FinalizedDenial,
         PostingOutcome,
         PostRemittanceInput,
         RecordStatusInput,
         StatusAnswer,
     )
     from workflows.claim_types import SentFileResult, StatusInquiryInput
+
+
+# Patch: a claim status task can record that the payer finalized the claim as denied
+# (routed by its CARC), and a 277 F2 answer leads the task (replay-safe switch).
+CLAIM_STATUS_FINALIZED_DENIAL = "claim-status-finalized-denial"
+DENIED_STATUS = "4"  # CLP02 4: denied — what the episode hears in claim_remitted
 
 
 class ClaimRemittance:
@@ -39,11 +48,17 @@ class ClaimRemittance:
         repeat = 0
         follow = await st.deadline("payment_followup", since, repeat=repeat)
         while True:
-            if not await st.sleep_until(date.fromisoformat(follow.due), lambda: bool(s.remits)):
+            if not await st.sleep_until(
+                date.fromisoformat(follow.due),
+                lambda: bool(s.remits) or s.finalized is not None,
+            ):
                 await self._status_followup(follow)
                 repeat += 1
                 follow = await st.deadline("payment_followup", since, repeat=repeat)
                 continue
+            if not s.remits and s.finalized is not None:
+                return self._finalized(s.finalized)
+            s.finalized = None  # an 835 arrived: it, not the status, decides the claim
             notice = s.remits.pop(0)
             posting = await st.act(
                 "claims.post_remittance",
@@ -69,6 +84,19 @@ class ClaimRemittance:
             s.postings += 1
             s.stage = ClaimStage.REMITTED
             return posting
+
+    def _finalized(self, fin: FinalizedDenial) -> PostingOutcome:
+        """The payer finalized the claim as denied without an 835: nothing is posted; the
+        denial is routed by ``ClaimDenials.work`` as the posting of an 835 would be."""
+        st = self._steps
+        st.s.stage = ClaimStage.REMITTED
+        return PostingOutcome(
+            posting_id=finalized_posting_id(st.s.claim_id, fin),
+            accepted=True,
+            reason=f"the payer finalized the claim as denied ({fin.group}-{fin.carc})",
+            status_code=DENIED_STATUS,
+            paid_on=fin.decision_date or st.iso_today(),
+        )
 
     async def _status_followup(self, follow: DeadlineResult) -> None:
         st = self._steps
@@ -98,7 +126,11 @@ class ClaimRemittance:
         st = self._steps
         s = st.s
 
+        finalized = s.finalized_count
+
         def moot() -> str:
+            if s.finalized_count > finalized:
+                return "the payer's finalized denial was recorded"
             if s.postings > postings:
                 return "the 835 arrived"
             if s.status_round > round_:
@@ -111,6 +143,8 @@ class ClaimRemittance:
         if moot():
             return
         context: dict[str, Any] = {"round": round_, "followup_rule": follow.rule}
+        title = f"{get_kind('claim_status').label} for claim {s.claim_id}"
+        headline = ""
         if s.statuses:
             s.status_seq += 1
             answer = await st.act(
@@ -125,12 +159,43 @@ class ClaimRemittance:
             )
             summary = answer.summary
             context |= {"category": answer.category, "status": answer.status}
+            if answer.finalized_denied and workflow.patched(CLAIM_STATUS_FINALIZED_DENIAL):
+                headline = f"{answer.headline}. "
+                title = f"Claim status: the payer finalized claim {s.claim_id} as denied"
+                context["finalized_denied"] = True
         else:
             summary = f"no 277 answer by {answer_due.due}"
         context["answer"] = summary
-        await st.simple_task(
+        done = await st.run_task(
             "claim_status",
-            f"No 835 by {follow.due} ({follow.rule}); 276 sent. Payer's 277 answer: {summary}",
+            title,
+            f"{headline}No 835 by {follow.due} ({follow.rule}); 276 sent. "
+            f"Payer's 277 answer: {summary}",
             context=context,
             abort=moot,
         )
+        if done is None:
+            return
+        await st.record_task(done, "claim_status")
+        d = done.data
+        if (
+            d.get("next_step") == FINALIZED_DENIED
+            and not moot()
+            and workflow.patched(CLAIM_STATUS_FINALIZED_DENIAL)
+        ):
+            s.finalized_count += 1
+            s.finalized = FinalizedDenial(
+                task_id=done.task_id,
+                carc=str(d["carc"]),
+                group=str(d.get("group") or "CO"),
+                rarcs=[r.strip().upper() for r in str(d.get("rarcs", "")).split(",") if r.strip()],
+                decision_date=str(d.get("decision_date", "")),
+                payer_claim_number=str(d.get("payer_claim_number", "")),
+                user=done.completed_by or "",
+            )
+
+
+def finalized_posting_id(claim_id: str, fin: FinalizedDenial) -> str:
+    """Stands for the posting a finalized denial has not got: ``{claim_id}:finalized:{n}``,
+    ``n`` the claim status task's number."""
+    return f"{claim_id}:finalized:{fin.task_id.rsplit(':', 1)[-1]}"

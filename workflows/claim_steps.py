@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ClaimStage,
         DeadlineInput,
         DeadlineResult,
+        FinalizedDenial,
         MarkClaimInput,
         RecordAppealInput,
         RecordTaskOutcomeInput,
@@ -77,6 +78,10 @@ class ClaimState:
     open_tasks: dict[str, str] = field(default_factory=dict)
     replacement_claim_ids: list[str] = field(default_factory=list)
     child_results: list[ClaimResult] = field(default_factory=list)
+    # A claim status task answered "the payer finalized this claim as denied": the wait
+    # for the 835 ends and the denial is routed by its CARC (patched).
+    finalized: FinalizedDenial | None = None
+    finalized_count: int = 0
 
 
 class ClaimSteps:

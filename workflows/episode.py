@@ -26,6 +26,7 @@ from temporalio import workflow
 
 from workflows.episode_attendance import EpisodeAttendance  # sandboxed with the workflow
 from workflows.episode_authorization import EpisodeAuthorization
+from workflows.episode_held import EpisodeHeldDays
 from workflows.episode_runtime import EpisodeRuntime
 
 with workflow.unsafe.imports_passed_through():
@@ -61,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         EpisodeFacts,
         EpisodeState,
         EpisodeStatus,
+        HeldWriteOff,
         IntakeStatus,
         RecordAttendanceInput,
         ResolveEligibilityInput,
@@ -74,6 +76,9 @@ with workflow.unsafe.imports_passed_through():
 
 # Patch: the episode waits for its open tasks before the last bill (replay-safe switch).
 SETTLE_TASKS_BEFORE_CLOSE = "settle-tasks-before-close"
+# Patch: charges still held at the last bill open a "held days" task (retro-authorization
+# or an approved write-off) instead of staying unbilled for ever.
+HELD_DAYS_BEFORE_CLOSE = "held-days-before-close"
 
 
 @workflow.defn(name="Episode")
@@ -85,6 +90,7 @@ class EpisodeWorkflow:
         self._s = self._rt.s
         self._authorization = EpisodeAuthorization(self._rt)
         self._attendance = EpisodeAttendance(self._rt, self._authorization)
+        self._held = EpisodeHeldDays(self._rt, self._authorization)
         self._eligibility: EligibilityNotice | None = None
         self._recheck: str | None = None  # coverage edited in eligibility: who, so check again
         if self._s.clock is None:
@@ -129,7 +135,10 @@ class EpisodeWorkflow:
                 await workflow.wait_condition(
                     lambda: not rt.open_tasks and s.review_state != "open"
                 )
-            await self._bill()
+            if not s.self_pay and workflow.patched(HELD_DAYS_BEFORE_CLOSE):
+                await self._held.settle(self._bill)  # workflows/episode_held.py
+            else:
+                await self._bill()
             await workflow.wait_condition(
                 lambda: all(v == "resolved" for v in s.claims.values()) or s.rebuild
             )
@@ -272,11 +281,15 @@ class EpisodeWorkflow:
             s.rebuild = False
             await self._bill()
 
-    async def _bill(self) -> None:
+    async def _bill(
+        self, *, settle_held: bool = False, write_off: HeldWriteOff | None = None
+    ) -> BuildClaimsResult | None:
+        """Build the claims that are due and start each; with ``settle_held`` (the last
+        bill) nothing is built while charges are held: the result lists them."""
         s, rt = self._s, self._rt
         assert s.facts is not None
         if s.self_pay:
-            return
+            return None
         built: BuildClaimsResult = await rt.act(
             "episodes.build_claims",
             BuildClaimsInput(
@@ -284,6 +297,8 @@ class EpisodeWorkflow:
                 ruleset_version=s.facts.ruleset_version,
                 as_of=rt.today().isoformat(),
                 discharge_date=s.discharge_date,
+                settle_held=settle_held,
+                write_off_held=write_off,
             ),
             BuildClaimsResult,
         )
@@ -303,6 +318,7 @@ class EpisodeWorkflow:
                 id=claim_workflow_id(claim_id),
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )
+        return built
 
     @workflow.signal(name=SIGNAL_CLAIM_REMITTED)
     def claim_remitted(self, note: ClaimSettled) -> None:

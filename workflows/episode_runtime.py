@@ -51,6 +51,7 @@ def open_task_input(
         episode_id=links.get("episode_id"),
         claim_id=links.get("claim_id"),
         payer_id=links.get("payer_id"),
+        amount_at_risk_cents=int(links.get("amount") or 0),
         context=links.get("context") or {},
     )
 
@@ -110,7 +111,14 @@ class EpisodeRuntime:
 
     # -- human tasks ------------------------------------------------------------------------
     def start_task(
-        self, kind: str, suffix: str, title: str, reason: str, context: dict[str, Any] | None = None
+        self,
+        kind: str,
+        suffix: str,
+        title: str,
+        reason: str,
+        context: dict[str, Any] | None = None,
+        *,
+        amount: int = 0,
     ) -> asyncio.Task[TaskResult]:
         task_id = f"{self.inp.episode_id}-{suffix}"
         inp = open_task_input(
@@ -122,6 +130,7 @@ class EpisodeRuntime:
             episode_id=self.inp.episode_id,
             payer_id=self.s.payer_id,
             context=context,
+            amount=amount,
         )
         handle = asyncio.create_task(self._run_task(inp))
         self.open_tasks[task_id] = handle

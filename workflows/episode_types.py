@@ -242,11 +242,39 @@ class DaySummary:
 
 
 @dataclass(frozen=True, kw_only=True)
+class HeldWriteOff:
+    """A supervisor's approved write-off of charges held outside the authorization."""
+
+    charge_ids: list[str]
+    reason: str
+    approved_by: str
+    key: str  # once per approval: a retried activity writes nothing twice
+    at: str = ""  # workflow time of the approval ("" → the clock)
+
+
+@dataclass(frozen=True, kw_only=True)
 class BuildClaimsInput:
     episode_id: str
     ruleset_version: str
     as_of: str
     discharge_date: str | None = None
+    # The last bill: while charges are still held, build nothing and list them (``held``)
+    # so a biller settles them first (retro-authorization or write-off).
+    settle_held: bool = False
+    write_off_held: HeldWriteOff | None = None  # recorded before anything is built
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeldDay:
+    """One charge held outside the authorization (no PHI: ids, dates, codes, cents)."""
+
+    charge_id: str
+    date: str
+    code: str
+    units: int
+    charge_cents: int
+    reason: str
+    authorization_number: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,6 +282,9 @@ class BuildClaimsResult:
     claim_ids: list[str] = field(default_factory=list)
     next_check: str | None = None  # business date when the open period closes
     reason: str = ""
+    held: list[HeldDay] = field(default_factory=list)  # settle_held: what blocks the bill
+    held_cents: int = 0
+    written_off_cents: int = 0  # every charge of the episode written off while held
 
 
 @dataclass(frozen=True, kw_only=True)
