@@ -32,6 +32,8 @@ from models.domain.deadlines import Clock, compute_deadline
 from models.domain.ruleset_schema import Program, RuleSet
 from models.domain.serialization import day_from_dict
 from models.domain.values import DateSpan, DomainError
+from models.episode_tasks import AUTHORIZATION
+from models.forms import rule_errors
 from workflows.episode_types import (
     AuthorizationStatus,
     BeginEpisodeInput,
@@ -52,6 +54,22 @@ from workflows.errors import ErrorType
 DOCUMENTATION_WINDOW_DAYS = 2  # attended → documented by the end of the next business day
 ELIGIBILITY_WAIT_DAYS = 1  # no 271 within a day → a person checks
 WRITTEN_OFF = "written_off"  # a held charge written off with approval: never billed
+
+
+def _grant_errors(inp: RecordAuthorizationInput) -> dict[str, str]:
+    """The last line behind the forms: the ``authorization`` schema's own rules (number,
+    days and units for a grant, last day not before the first) on what is about to be
+    recorded. Field formats are the forms' business: a payer's number may not fit them."""
+    if inp.status not in ("approved", "partial"):
+        return {"status": f"is {inp.status!r}, neither approved nor partial"}
+    grant = {
+        "status": inp.status,
+        "number": inp.number.strip(),
+        "start": inp.start,
+        "end": inp.end,
+        "units": inp.units,
+    }
+    return rule_errors(AUTHORIZATION, grant)
 
 
 def _episode(session: Session, episode_id: str) -> Episode:
@@ -167,12 +185,15 @@ class EpisodeBillingActivities:
             return AuthorizationStatus(
                 approved=True, number=latest.number, message=f"{latest.number} extended"
             )
-        if not (inp.number and inp.start and inp.end and inp.units):
+        incomplete = _grant_errors(inp)
+        if incomplete:
             raise ApplicationError(
-                "an approved authorization needs its number, first and last day and units",
+                "an incomplete grant: " + "; ".join(f"{k} {v}" for k, v in incomplete.items()),
+                incomplete,
                 type=ErrorType.AUTH_INCOMPLETE,
                 non_retryable=True,
             )
+        assert inp.start and inp.end  # a grant's rules above require both
         row = repo.add_authorization(
             session,
             episode_id=inp.episode_id,

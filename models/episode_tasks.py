@@ -58,7 +58,7 @@ register(
     )
 )
 
-register(
+AUTHORIZATION = register(
     FormSchema(
         name="authorization",
         title="Record the payer's authorization decision",
@@ -88,8 +88,11 @@ register(
             ),
             _NOTE,
         ),
-        # The authorization activity refuses a grant without these (AuthIncomplete):
-        # asking here keeps a biller's incomplete answer from failing the episode.
+        # The one statement of "a grant needs its number, days and units": the biller's
+        # task form, the episode page's enter_authorization validator
+        # (workflows.authorization_entry) and, as a last line, the activity that records
+        # the grant (AuthIncomplete) all check it, so an incomplete answer is refused
+        # where it is typed instead of failing the episode.
         required_when=(
             RequiredWhen(
                 field="status",

@@ -1,13 +1,16 @@
 """Typed form schemas for human tasks: pure, deterministic, shared by workflows and web.
 
-A HumanTaskWorkflow's ``complete`` validator runs ``validate_form`` inside the workflow
-sandbox, so the rules here must not read a clock or do I/O: ``as_of`` is passed in.
-The web renders the same schema, so a field's label and hint live in one place.
+A HumanTaskWorkflow's ``complete`` validator and the EpisodeWorkflow's
+``enter_authorization`` validator run ``validate_form`` inside the workflow sandbox, so
+the rules here must not read a clock or do I/O: ``as_of`` is passed in. The web renders
+the same schema, so a field's label and hint live in one place, and an activity that
+records what a form answered checks the schema's cross-field rules with ``rule_errors``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -116,32 +119,59 @@ def _clean(f: FormField, raw: Any, as_of: date) -> tuple[Any, str | None]:
     return text, None
 
 
-def validate_form(schema: FormSchema, data: dict[str, Any], *, as_of: date) -> dict[str, Any]:
-    """Return cleaned values or raise FormInvalid listing every bad field (unknown ones too)."""
+def rule_errors(schema: FormSchema, values: Mapping[str, Any]) -> dict[str, str]:
+    """Field → message for each cross-field rule of ``schema`` that ``values`` break.
+
+    ``values`` are typed: ``validate_form``'s cleaned ones, or what an activity is about
+    to record (ISO dates, integer units). A field breaking two rules gets the first.
+    """
+    errors: dict[str, str] = {}
+    for rule in schema.required_when:
+        chosen = values.get(rule.field)
+        if chosen not in rule.values:
+            continue
+        for name in rule.required:
+            if not _given(values.get(name)):
+                errors.setdefault(name, f"is required when {rule.field} is {chosen}")
+        for name in rule.positive:
+            number = values.get(name)
+            if isinstance(number, int) and number <= 0:
+                errors.setdefault(name, f"must be more than 0 when {rule.field} is {chosen}")
+    for first, last in schema.ordered_dates:
+        begins, ends = values.get(first, ""), values.get(last, "")
+        if _given(begins) and _given(ends) and ends < begins:
+            errors.setdefault(last, f"cannot be before {first} ({begins})")
+    return errors
+
+
+def _given(value: Any) -> bool:
+    return value not in (None, "")
+
+
+def validate_form(
+    schema: FormSchema, data: dict[str, Any], *, as_of: date | None = None
+) -> dict[str, Any]:
+    """Return cleaned values or raise FormInvalid listing every bad field (unknown ones too).
+
+    ``as_of`` is the day a ``not_future`` field may not pass; a schema without one needs
+    none, and leaving it out for a schema with one is a TypeError, not a skipped check.
+    """
+    if as_of is None and any(f.not_future for f in schema.fields):
+        raise TypeError(f"form {schema.name!r} checks dates against a day: pass as_of")
+    day = date.max if as_of is None else as_of  # read by not_future fields only
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     known = {f.name for f in schema.fields}
     for name in sorted(set(data) - known):
         errors[name] = "is not a field of this form"
     for f in schema.fields:
-        value, error = _clean(f, data.get(f.name), as_of)
+        value, error = _clean(f, data.get(f.name), day)
         if error:
             errors[f.name] = error
         elif value is not None:
             clean[f.name] = value
-    for rule in schema.required_when:
-        if clean.get(rule.field) not in rule.values:
-            continue
-        why = f"is required when {rule.field} is {clean[rule.field]}"
-        for name in rule.required:
-            if name not in errors and clean.get(name) in (None, ""):
-                errors[name] = why
-        for name in rule.positive:
-            if name not in errors and isinstance(clean.get(name), int) and clean[name] <= 0:
-                errors[name] = f"must be more than 0 when {rule.field} is {clean[rule.field]}"
-    for first, last in schema.ordered_dates:
-        if first in clean and last in clean and clean[last] < clean[first]:
-            errors.setdefault(last, f"cannot be before {first} ({clean[first]})")
+    for name, message in rule_errors(schema, clean).items():
+        errors.setdefault(name, message)  # a field's own error says more
     if errors:
         raise FormInvalid(errors)
     return clean

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.exceptions import ApplicationError
 
 from activities.billing import EpisodeBillingActivities
 from iopbill.settings import Settings
@@ -14,14 +15,14 @@ from models.db import billing
 from models.db import episodes as episode_repo
 from tests.conftest import TEST_PHI_KEY
 from workflows.episode_types import BeginEpisodeInput, RecordAuthorizationInput
+from workflows.errors import ErrorType
 
 pytestmark = pytest.mark.db
 
 
-def test_an_entered_extension_is_recorded_once_per_key(
-    sqlite_sessions: sessionmaker[Session],
-) -> None:
-    with sqlite_sessions() as s, s.begin():
+def admitted(sessions: sessionmaker[Session]) -> tuple[EpisodeBillingActivities, str]:
+    """Episode E-1 begun: the activities and its rule-set version."""
+    with sessions() as s, s.begin():
         episode_repo.create_patient(s, patient_id="P-1", first_name="Jo", member_id="M-1")
         episode_repo.create_episode(
             s,
@@ -32,9 +33,16 @@ def test_an_entered_extension_is_recorded_once_per_key(
             admit_date=date(2026, 11, 2),
         )
     acts = EpisodeBillingActivities(
-        sqlite_sessions, Settings(secret_key="test-secret", phi_key=TEST_PHI_KEY)
+        sessions, Settings(secret_key="test-secret", phi_key=TEST_PHI_KEY)
     )
-    version = acts.begin(BeginEpisodeInput(episode_id="E-1", as_of="2026-11-02")).ruleset_version
+    begun = acts.begin(BeginEpisodeInput(episode_id="E-1", as_of="2026-11-02"))
+    return acts, begun.ruleset_version
+
+
+def test_an_entered_extension_is_recorded_once_per_key(
+    sqlite_sessions: sessionmaker[Session],
+) -> None:
+    acts, version = admitted(sqlite_sessions)
     first = RecordAuthorizationInput(
         episode_id="E-1",
         ruleset_version=version,
@@ -62,3 +70,27 @@ def test_an_entered_extension_is_recorded_once_per_key(
         "partial PA-1 recorded by staff",
         "approved PA-1 recorded by staff: PA-1 extended",
     ]
+
+
+def test_a_grant_missing_its_last_day_or_units_is_refused_naming_each_field(
+    sqlite_sessions: sessionmaker[Session],
+) -> None:
+    acts, version = admitted(sqlite_sessions)
+    grant = RecordAuthorizationInput(
+        episode_id="E-1",
+        ruleset_version=version,
+        status="approved",
+        number="PA 7/1",  # a payer's number outside the page's format is not the activity's
+        start="2026-11-02",
+        units=0,
+        source="payer",
+    )
+    with pytest.raises(ApplicationError) as refused:
+        acts.record_authorization(grant)
+    assert refused.value.type == ErrorType.AUTH_INCOMPLETE and refused.value.non_retryable
+    assert refused.value.details[0] == {
+        "end": "is required when status is approved",
+        "units": "must be more than 0 when status is approved",
+    }
+    with sqlite_sessions() as s:
+        assert list(billing.authorizations(s, "E-1")) == []

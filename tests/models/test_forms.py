@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import models.episode_tasks  # noqa: F401  (registers the episode task forms)
-from models.forms import FormInvalid, get_schema, validate_form
+from models.forms import INTAKE, FormInvalid, get_schema, rule_errors, validate_form
 
 AS_OF = date(2031, 3, 3)
 
@@ -56,3 +56,21 @@ def test_a_complete_grant_and_a_bare_denial_are_accepted() -> None:
 def test_a_bad_date_is_reported_once_as_a_date_error() -> None:
     data = {"status": "approved", "number": "PA-1", "units": "3", "end": "2031-04-01"}
     assert errors_of({**data, "start": "03/03/2031"}) == {"start": "must be a date YYYY-MM-DD"}
+
+
+def test_the_rules_judge_a_record_of_typed_values_as_they_judge_the_form() -> None:
+    schema = get_schema("authorization")
+    grant = {"status": "approved", "number": "", "start": "2031-03-10", "end": "2031-03-01"}
+    assert rule_errors(schema, {**grant, "units": 0}) == {
+        "number": "is required when status is approved",
+        "units": "must be more than 0 when status is approved",
+        "end": "cannot be before start (2031-03-10)",
+    }
+    assert rule_errors(schema, {"status": "denied", "units": 0}) == {}
+
+
+def test_only_a_form_with_a_not_future_field_needs_the_day() -> None:
+    denied = validate_form(get_schema("authorization"), {"status": "denied"})
+    assert denied == {"status": "denied"}
+    with pytest.raises(TypeError, match="as_of"):
+        validate_form(INTAKE, {"birth_date": "1985-05-05"})

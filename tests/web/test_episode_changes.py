@@ -107,7 +107,7 @@ async def test_authorization_errors_are_shown_next_to_every_field_named(
     assert refused.status_code == 422
     for name, text in (
         ("number", "is required"),
-        ("end", "before it starts"),
+        ("end", "cannot be before start (2026-12-05)"),
         ("units", "more than 0"),
     ):
         field = refused.text.split(f'id="a-{name}"')[1].split("</div>")[0]
