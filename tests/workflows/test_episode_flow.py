@@ -1,11 +1,11 @@
 """EpisodeWorkflow beyond intake, on the time-skipping server, with a fake clearinghouse
 and a stand-in ClaimWorkflow: eligibility, authorization, documented days, charges held
-outside the authorization, concurrent review, billing cycles, discharge and close."""
+outside the authorization, concurrent review, billing cycles, discharge and close. Each
+test crosses weeks of business time: it gets a server of its own (``fresh_ts_env``)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
@@ -21,7 +21,6 @@ from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, Docu
 from models.db.tables import Episode
 from tests.workflows.fake_clearinghouse import SENT
 from tests.workflows.helpers import (
-    episode_worker,
     eventually,
     remember,
     task_gateway,
@@ -43,20 +42,6 @@ from workflows.ids import episode_workflow_id
 
 pytestmark = pytest.mark.temporal
 DAY = 86400
-
-
-@pytest.fixture
-def ts_env(fresh_ts_env: WorkflowEnvironment) -> WorkflowEnvironment:
-    """Each test here crosses weeks of business time: it gets a server of its own."""
-    return fresh_ts_env
-
-
-@pytest.fixture
-async def worker(
-    ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
-) -> AsyncIterator[Worker]:
-    async with episode_worker(ts_env, sqlite_sessions, task_queue) as w:
-        yield w
 
 
 async def today(env: WorkflowEnvironment) -> date:
@@ -148,14 +133,14 @@ async def start(
 
 
 async def test_authorized_episode_documents_days_bills_weekly_and_closes_when_claims_resolve(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "medicaid_state", t0)
-    handle = await start(ts_env, task_queue, episode_id, "medicaid_state")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "medicaid_state")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
     await eventually(lambda: ("270", episode_id) in SENT)
     await to_active(handle, sqlite_sessions, episode_id, "approved", "AUTH-1", t0, 60, 30)
@@ -170,7 +155,7 @@ async def test_authorized_episode_documents_days_bills_weekly_and_closes_when_cl
     with pytest.raises(WorkflowUpdateFailedError):  # tomorrow is not documentable today
         await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=1)))
     for n in (1, 2):
-        await ts_env.sleep(DAY)
+        await fresh_ts_env.sleep(DAY)
         await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
     with sqlite_sessions() as s:
         charges = s.scalars(select(ChargeRow).where(ChargeRow.episode_id == episode_id)).all()
@@ -179,13 +164,13 @@ async def test_authorized_episode_documents_days_bills_weekly_and_closes_when_cl
         assert {c.authorization_number for c in charges} == {"AUTH-1"}
         assert s.scalar(select(DocumentedDay.note).where(DocumentedDay.episode_id == episode_id))
 
-    await ts_env.sleep(8 * DAY)  # the week closes: a claim is built and its workflow started
+    await fresh_ts_env.sleep(8 * DAY)  # the week closes: a claim is built and its workflow started
     claim_rows = await eventually(lambda: claims_of(sqlite_sessions, episode_id))
     assert claim_rows[0].total_cents == sum(c.charge_cents for c in charges)
     status = await handle.query(EpisodeWorkflow.status)
     assert status.stage is Stage.ACTIVE
 
-    discharge_day = (await today(ts_env)).isoformat()
+    discharge_day = (await today(fresh_ts_env)).isoformat()
     await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=discharge_day))
     result = await handle.result()
     assert result.stage is Stage.CLOSED
@@ -199,14 +184,14 @@ def claims_of(sessions: sessionmaker[Session], episode_id: str) -> list[ClaimRow
 
 
 async def test_days_beyond_the_authorization_are_held_and_a_review_opens_before_it_runs_out(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
     await to_active(handle, sqlite_sessions, episode_id, "partial", "PA-9", t0, 30, 3)
     summaries = []
@@ -214,11 +199,11 @@ async def test_days_beyond_the_authorization_are_held_and_a_review_opens_before_
         summaries.append(
             await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
         )
-        await ts_env.sleep(DAY)
+        await fresh_ts_env.sleep(DAY)
     assert summaries[3].held and "PA-9" in summaries[3].held[0]
     review = await eventually(lambda: open_task(sqlite_sessions, episode_id, "concurrent_review"))
     assert "unit" in review.reason
-    gw = task_gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(fresh_ts_env, sqlite_sessions)
     assert (await gw.claim(review.id, "bea")).ok
     done = await gw.complete(
         review.id,
@@ -257,14 +242,14 @@ def held_charges(sessions: sessionmaker[Session], episode_id: str) -> list[Charg
 
 
 async def test_attended_day_without_documentation_opens_a_task_that_documenting_withdraws(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "medicare", t0)
-    handle = await start(ts_env, task_queue, episode_id, "medicare")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "medicare")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
     await handle.signal(
         SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
@@ -273,9 +258,9 @@ async def test_attended_day_without_documentation_opens_a_task_that_documenting_
     await handle.execute_update(
         EpisodeWorkflow.record_attendance, RecordAttendanceInput(date=t0.isoformat())
     )
-    await ts_env.sleep(DAY)
+    await fresh_ts_env.sleep(DAY)
     assert open_task(sqlite_sessions, episode_id, "missing_documentation") is None
-    await ts_env.sleep(DAY + 60)
+    await fresh_ts_env.sleep(DAY + 60)
     task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "missing_documentation"))
     await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
     withdrawn = await eventually(
@@ -285,14 +270,14 @@ async def test_attended_day_without_documentation_opens_a_task_that_documenting_
 
 
 async def test_inactive_coverage_opens_a_resolution_task_and_self_pay_skips_billing(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "commercial_gamma", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_gamma")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_gamma")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
     await handle.signal(
         SIGNAL_ELIGIBILITY,
@@ -302,7 +287,7 @@ async def test_inactive_coverage_opens_a_resolution_task_and_self_pay_skips_bill
     )
     task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "resolve_eligibility"))
     assert "inactive" in task.reason  # type: ignore[attr-defined]
-    gw = task_gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(fresh_ts_env, sqlite_sessions)
     await gw.claim(task.id, "eli")  # type: ignore[attr-defined]
     assert (await gw.complete(task.id, "eli", {"action": "self_pay"})).ok  # type: ignore[attr-defined]
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
@@ -315,15 +300,15 @@ def task_repo_get(sessions: sessionmaker[Session], task_id: str) -> object:
 
 
 async def test_a_sixty_day_episode_continues_as_new_without_losing_state(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "commercial_gamma", t0)
     remember(task_queue, episode_workflow_id(episode_id))
-    handle = await ts_env.client.start_workflow(
+    handle = await fresh_ts_env.client.start_workflow(
         EpisodeWorkflow.run,
         StartEpisodeInput(episode_id=episode_id, payer_id="commercial_gamma", history_limit=250),
         id=episode_workflow_id(episode_id),
@@ -340,7 +325,7 @@ async def test_a_sixty_day_episode_continues_as_new_without_losing_state(
             EpisodeWorkflow.document_day, day(t0 + timedelta(days=n))
         )
         assert summary.date == (t0 + timedelta(days=n)).isoformat()
-        await ts_env.sleep(DAY)
+        await fresh_ts_env.sleep(DAY)
     status = await handle.query(EpisodeWorkflow.status)
     assert status.runs > 1 and status.documented_days == 60
     assert (await handle.describe()).run_id != first_run

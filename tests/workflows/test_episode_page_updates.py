@@ -7,7 +7,6 @@ id during eligibility sends a new 270 (withdrawing the resolution task)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,7 +22,7 @@ from models.db import episodes as episode_repo
 from models.db import tasks as task_repo
 from models.db.billing_tables import AuthorizationRow, ChargeRow
 from tests.workflows.fake_clearinghouse import SENT
-from tests.workflows.helpers import episode_worker, eventually, task_gateway
+from tests.workflows.helpers import eventually, task_gateway
 from tests.workflows.test_episode_flow import (
     DAY,
     day,
@@ -47,19 +46,6 @@ from workflows.episode_types import (
 from workflows.errors import ErrorType
 
 pytestmark = pytest.mark.temporal
-
-
-@pytest.fixture
-def ts_env(fresh_ts_env: WorkflowEnvironment) -> WorkflowEnvironment:
-    return fresh_ts_env
-
-
-@pytest.fixture
-async def worker(
-    ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
-) -> AsyncIterator[Worker]:
-    async with episode_worker(ts_env, sqlite_sessions, task_queue) as w:
-        yield w
 
 
 def entered(first: date, **changes: object) -> EnterAuthorizationInput:
@@ -89,14 +75,14 @@ def field_errors(exc: WorkflowUpdateFailedError) -> dict[str, str]:
 
 
 async def test_entered_authorization_decides_the_pending_request_once_per_submission(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
     with pytest.raises(WorkflowUpdateFailedError) as early:  # nothing to decide yet
         await handle.execute_update(EpisodeWorkflow.enter_authorization, entered(t0))
@@ -127,14 +113,14 @@ async def test_entered_authorization_decides_the_pending_request_once_per_submis
 
 
 async def test_bad_input_is_refused_with_every_bad_field_named(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
     await handle.signal(
         SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
     )
@@ -164,19 +150,19 @@ async def test_bad_input_is_refused_with_every_bad_field_named(
 
 
 async def test_entering_the_authorization_withdraws_the_billers_open_task(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
     await handle.signal(
         SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
     )
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
-    await ts_env.sleep(8 * DAY)  # no payer decision in the 7 standard days: a biller's task
+    await fresh_ts_env.sleep(8 * DAY)  # no payer decision in the 7 standard days: a biller's task
     task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "authorization"))
     result = await handle.execute_update(
         EpisodeWorkflow.enter_authorization, entered(t0, user="ivy")
@@ -192,28 +178,30 @@ async def test_entering_the_authorization_withdraws_the_billers_open_task(
 
 
 async def four_days_on_three_units(
-    ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
+    fresh_ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
 ) -> tuple[Any, str, date]:
     """An active episode with a partial authorization of 3 units and 4 documented days:
     the fourth day is held and a concurrent review is due."""
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
     await to_active(handle, sqlite_sessions, episode_id, "partial", "PA-9", t0, 30, 3)
     for n in range(4):
         await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=n)))
-        await ts_env.sleep(DAY)
+        await fresh_ts_env.sleep(DAY)
     return handle, episode_id, t0
 
 
 async def test_an_extension_releases_held_charges_and_settles_the_concurrent_review(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    handle, episode_id, t0 = await four_days_on_three_units(ts_env, sqlite_sessions, task_queue)
+    handle, episode_id, t0 = await four_days_on_three_units(
+        fresh_ts_env, sqlite_sessions, task_queue
+    )
     assert held_charges(sqlite_sessions, episode_id)
     review = await eventually(lambda: open_task(sqlite_sessions, episode_id, "concurrent_review"))
     end = (t0 + timedelta(days=45)).isoformat()
@@ -235,7 +223,7 @@ async def test_an_extension_releases_held_charges_and_settles_the_concurrent_rev
 
     closed = await eventually(withdrawn)
     assert "recorded by sam" in (closed.withdrawn_reason or "")
-    await ts_env.sleep(DAY)
+    await fresh_ts_env.sleep(DAY)
     status = await handle.query(EpisodeWorkflow.status)
     assert status.stage is Stage.ACTIVE and status.open_task_ids == []
 
@@ -245,18 +233,18 @@ def sent_270s(episode_id: str) -> int:
 
 
 async def test_a_corrected_member_id_sends_a_new_270_and_withdraws_the_resolution_task(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_alpha")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
     await eventually(lambda: sent_270s(episode_id) == 1)
     unchanged = CoverageChangedInput(member_id_changed=False, user="ivy")
     await handle.execute_update(EpisodeWorkflow.coverage_changed, unchanged)
-    await ts_env.sleep(60)
+    await fresh_ts_env.sleep(60)
     assert sent_270s(episode_id) == 1  # plan dates or a secondary: nothing to re-check
     changed = CoverageChangedInput(member_id_changed=True, user="ivy")
     status = await handle.execute_update(EpisodeWorkflow.coverage_changed, changed)
@@ -286,12 +274,14 @@ async def test_a_corrected_member_id_sends_a_new_270_and_withdraws_the_resolutio
 
 
 async def test_a_discharge_with_a_review_open_waits_for_it_then_bills_what_it_released(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    handle, episode_id, t0 = await four_days_on_three_units(ts_env, sqlite_sessions, task_queue)
+    handle, episode_id, t0 = await four_days_on_three_units(
+        fresh_ts_env, sqlite_sessions, task_queue
+    )
     review: Any = await eventually(
         lambda: open_task(sqlite_sessions, episode_id, "concurrent_review")
     )
@@ -300,12 +290,12 @@ async def test_a_discharge_with_a_review_open_waits_for_it_then_bills_what_it_re
     status = await handle.query(EpisodeWorkflow.status)
     await handle.execute_update(EpisodeWorkflow.discharge, DischargeInput(date=status.today))
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "closing")
-    await ts_env.sleep(3 * DAY)
+    await fresh_ts_env.sleep(3 * DAY)
     # Closing waits for the review: the held days may still be authorized.
     assert (await handle.query(EpisodeWorkflow.status)).stage is Stage.CLOSING
     assert open_task(sqlite_sessions, episode_id, "concurrent_review") is not None
 
-    gw = task_gateway(ts_env, sqlite_sessions)
+    gw = task_gateway(fresh_ts_env, sqlite_sessions)
     assert (await gw.claim(review.id, "sam")).ok
     extension = {"status": "approved", "number": "PA-9", "end": (t0 + timedelta(days=45))}
     outcome = await gw.complete(

@@ -4,7 +4,6 @@ follow the added charge master."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from temporalio.worker import Worker
 from models import ruleset_catalog
 from models.db.billing_tables import ClaimRow
 from tests.factories import ruleset_text
-from tests.workflows.helpers import episode_worker, eventually
+from tests.workflows.helpers import eventually
 from tests.workflows.test_episode_flow import day, register, stage, start, today
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
@@ -29,26 +28,13 @@ from workflows.episode_types import (
 pytestmark = pytest.mark.temporal
 
 
-@pytest.fixture
-def ts_env(fresh_ts_env: WorkflowEnvironment) -> WorkflowEnvironment:
-    return fresh_ts_env
-
-
-@pytest.fixture
-async def worker(
-    ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
-) -> AsyncIterator[Worker]:
-    async with episode_worker(ts_env, sqlite_sessions, task_queue) as w:
-        yield w
-
-
 async def test_an_episode_admitted_on_the_effective_date_bills_under_the_added_version(
-    ts_env: WorkflowEnvironment,
-    worker: Worker,
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(ts_env)
+    t0 = await today(fresh_ts_env)
     with sqlite_sessions() as s, s.begin():
         text = ruleset_text(
             "commercial_gamma",
@@ -59,7 +45,7 @@ async def test_an_episode_admitted_on_the_effective_date_bills_under_the_added_v
             s, "commercial_gamma", text, today=t0 - timedelta(days=1), created_by="root"
         )
     episode_id = register(sqlite_sessions, "commercial_gamma", t0)
-    handle = await start(ts_env, task_queue, episode_id, "commercial_gamma")
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_gamma")
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
     await handle.signal(
         SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
