@@ -12,7 +12,7 @@ opens, through the web's TaskGateway, with the first valid answer of each form.
 
 The baseline, in the same run and on the same server: as many ``BenchShape`` workflows,
 each issuing as many activities, local activities, timers, Updates and signals as the
-first episode's whole workflow tree did (the episode, its claims and its tasks: the
+mean whole workflow tree of 20 sampled episodes did (the episode, its claims and its tasks: the
 claims' activities are the episode's work too), and nothing else. The ratio against a
 baseline of the episode's own history only (the first published definition) is printed
 beside it. Prints episodes/s, both ratios, worker and server CPU and peak RSS. A
@@ -39,7 +39,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
-from temporalio.api.enums.v1 import EventType, TimeoutType
+from temporalio.api.enums.v1 import EventType, TimeoutType, WorkflowTaskFailedCause
 from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -72,6 +72,9 @@ from workflows.starters import start_episode
 
 # Where the first choice is not what the scripted biller does: it writes denials off
 # instead of appealing (an appeal waits weeks of business time for the payer).
+# Episodes whose workflow trees are counted and averaged into the baseline's shape.
+SHAPE_SAMPLE = 20
+
 PREFERRED = {("write_appeal", "decision"): "do_not_appeal"}
 
 
@@ -220,7 +223,7 @@ class TreeCount:
     timers: int = 0
     updates: int = 0
     signals: int = 0
-    kinds: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, float] = field(default_factory=dict)
 
 
 async def count_history(client: Client, workflow_id: str, into: TreeCount) -> list[str]:
@@ -257,6 +260,26 @@ async def count_tree(client: Client, root: str) -> tuple[TreeCount, TreeCount]:
     while pending:
         pending += await count_history(client, pending.pop(), tree)
     return tree, own
+
+
+def mean_count(counts: list[TreeCount]) -> TreeCount:
+    """The rounded mean of several trees' counts: one episode alone is a noisy sample
+    (one needs a corrected claim, another none)."""
+    k = len(counts)
+    kinds: dict[str, float] = {}
+    for c in counts:
+        for kind, v in c.kinds.items():
+            kinds[kind] = kinds.get(kind, 0) + v
+    return TreeCount(
+        workflows=round(sum(c.workflows for c in counts) / k),
+        events=round(sum(c.events for c in counts) / k),
+        activities=round(sum(c.activities for c in counts) / k),
+        local_activities=round(sum(c.local_activities for c in counts) / k),
+        timers=round(sum(c.timers for c in counts) / k),
+        updates=round(sum(c.updates for c in counts) / k),
+        signals=round(sum(c.signals for c in counts) / k),
+        kinds={kind: round(v / k, 1) for kind, v in kinds.items()},
+    )
 
 
 def shape_of(count: TreeCount) -> ShapeInput:
@@ -419,7 +442,9 @@ async def closed_run(
     stop.set()
     await bill
     failed = [r for r in results if isinstance(r, BaseException)]
-    tree, own = await count_tree(client, episode_workflow_id(ids[0]))
+    sample = ids[:: max(1, n // SHAPE_SAMPLE)]
+    counted = [await count_tree(client, episode_workflow_id(e)) for e in sample]
+    tree, own = mean_count([t for t, _ in counted]), mean_count([o for _, o in counted])
     with sessions() as s:
         claims = s.scalar(select(func.count()).select_from(ClaimRow)) or 0
     shape_q = queue + "-shape"
@@ -433,12 +458,13 @@ async def closed_run(
         f"documented days each: {days}; business day {day_s:g} s; claims: {claims}"
     )
     print(
-        f"first episode's tree: {tree.workflows} workflows {tree.kinds}, {tree.events} events, "
+        f"mean tree of {len(sample)} sampled episodes: {tree.workflows} workflows {tree.kinds}, "
+        f"{tree.events} events, "
         f"{tree.activities} activities, {tree.local_activities} local activities, "
         f"{tree.timers} timers, {tree.updates} updates, {tree.signals} signals"
     )
     print(
-        f"its own history: {own.events} events, {own.activities} activities, "
+        f"mean own history: {own.events} events, {own.activities} activities, "
         f"{own.local_activities} local activities, {own.timers} timers, "
         f"{own.updates} updates, {own.signals} signals"
     )
@@ -452,10 +478,13 @@ async def closed_run(
         f"baseline, own-history shape: {n / own_s:.2f}/s ({own_s:.1f} s)   "
         f"ratio {eps / (n / own_s):.2f}"
     )
-    per_episode, per_tree = (c1 - c0) / max(done, 1), (c3 - c2) / n
+    per_episode = [(b - a) / max(done, 1) for a, b in zip(c0, c1, strict=True)]
+    per_tree = [(b - a) / n for a, b in zip(c2, c3, strict=True)]
     print(
-        f"CPU (worker + server) per closed episode tree {per_episode:.2f} s, per baseline "
-        f"tree shape {per_tree:.2f} s   capacity ratio {per_tree / per_episode:.2f}"
+        f"CPU (worker + server) per closed episode tree {sum(per_episode):.2f} s "
+        f"({per_episode[0]:.2f} + {per_episode[1]:.2f}), per baseline tree shape "
+        f"{sum(per_tree):.2f} s ({per_tree[0]:.2f} + {per_tree[1]:.2f})   "
+        f"capacity ratio {sum(per_tree) / sum(per_episode):.2f}"
     )
     print(await task_trouble(client, ids))
     if failed:
@@ -471,11 +500,14 @@ async def task_trouble(client: Client, ids: list[str]) -> str:
     """
     sample = ids[:: max(1, len(ids) // 50)]
     counts = {"failed": 0, "start-to-close": 0, "schedule-to-start": 0}
+    causes: dict[str, int] = {}
     for e in sample:
         history = await client.get_workflow_handle(episode_workflow_id(e)).fetch_history()
         for ev in history.events:
             if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
                 counts["failed"] += 1
+                cause = WorkflowTaskFailedCause.Name(ev.workflow_task_failed_event_attributes.cause)
+                causes[cause] = causes.get(cause, 0) + 1
             elif ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
                 kind = ev.workflow_task_timed_out_event_attributes.timeout_type
                 key = (
@@ -485,16 +517,17 @@ async def task_trouble(client: Client, ids: list[str]) -> str:
                 )
                 counts[key] += 1
     return (
-        f"workflow tasks in {len(sample)} sampled episode histories: {counts['failed']} failed, "
+        f"workflow tasks in {len(sample)} sampled episode histories: {counts['failed']} failed "
+        f"{causes or ''}, "
         f"{counts['start-to-close']} start-to-close and {counts['schedule-to-start']} "
         "schedule-to-start timeouts"
     )
 
 
-def cpu_now(server_pid: int) -> float:
-    """CPU seconds used so far by this process (worker, biller, driver) and the server."""
+def cpu_now(server_pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by this process (worker, biller, driver) and by the server."""
     me = resource.getrusage(resource.RUSAGE_SELF)
-    return me.ru_utime + me.ru_stime + proc_stats(server_pid)[0]
+    return me.ru_utime + me.ru_stime, proc_stats(server_pid)[0]
 
 
 async def hold_open(
