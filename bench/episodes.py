@@ -224,6 +224,7 @@ class TreeCount:
     updates: int = 0
     signals: int = 0
     kinds: dict[str, float] = field(default_factory=dict)
+    event_types: dict[str, float] = field(default_factory=dict)
 
 
 async def count_history(client: Client, workflow_id: str, into: TreeCount) -> list[str]:
@@ -236,6 +237,8 @@ async def count_history(client: Client, workflow_id: str, into: TreeCount) -> li
     for e in history.events:
         into.events += 1
         t = e.event_type
+        name = EventType.Name(t).removeprefix("EVENT_TYPE_")
+        into.event_types[name] = into.event_types.get(name, 0) + 1
         if t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             into.activities += 1
         elif t == EventType.EVENT_TYPE_MARKER_RECORDED:
@@ -256,7 +259,7 @@ async def count_tree(client: Client, root: str) -> tuple[TreeCount, TreeCount]:
     """What ``root`` issued itself, and with every workflow below it; one fetch each."""
     own = TreeCount()
     pending = await count_history(client, root, own)
-    tree = replace(own, kinds=dict(own.kinds))
+    tree = replace(own, kinds=dict(own.kinds), event_types=dict(own.event_types))
     while pending:
         pending += await count_history(client, pending.pop(), tree)
     return tree, own
@@ -267,7 +270,10 @@ def mean_count(counts: list[TreeCount]) -> TreeCount:
     (one needs a corrected claim, another none)."""
     k = len(counts)
     kinds: dict[str, float] = {}
+    types: dict[str, float] = {}
     for c in counts:
+        for name, v in c.event_types.items():
+            types[name] = types.get(name, 0) + v
         for kind, v in c.kinds.items():
             kinds[kind] = kinds.get(kind, 0) + v
     return TreeCount(
@@ -279,7 +285,13 @@ def mean_count(counts: list[TreeCount]) -> TreeCount:
         updates=round(sum(c.updates for c in counts) / k),
         signals=round(sum(c.signals for c in counts) / k),
         kinds={kind: round(v / k, 1) for kind, v in kinds.items()},
+        event_types={t: round(v / k, 1) for t, v in types.items()},
     )
+
+
+def top_types(count: TreeCount, k: int = 12) -> str:
+    ranked = sorted(count.event_types.items(), key=lambda kv: -kv[1])[:k]
+    return ", ".join(f"{name.lower()} {v:g}" for name, v in ranked)
 
 
 def shape_of(count: TreeCount) -> ShapeInput:
@@ -452,6 +464,8 @@ async def closed_run(
     tree_s = await run_shapes(client, shape_q, shape_of(tree), n, "tree")
     c3 = cpu_now(server_pid)
     own_s = await run_shapes(client, shape_q, shape_of(own), n, "own")
+    base = TreeCount()
+    await count_history(client, "shape-tree-0", base)
     done = n - len(failed)
     print(
         f"episodes: {n} started, {done} closed, {len(failed)} failed; payer {payer}; "
@@ -468,6 +482,8 @@ async def closed_run(
         f"{own.local_activities} local activities, {own.timers} timers, "
         f"{own.updates} updates, {own.signals} signals"
     )
+    print(f"mean tree's events by type: {top_types(tree)}")
+    print(f"one baseline tree-shape history: {base.events} events: {top_types(base)}")
     eps = done / episodes_s
     print(f"episodes/s: {eps:.2f} ({episodes_s:.1f} s)")
     print(
