@@ -192,7 +192,8 @@ async def run_episode(
     days: int,
     day_s: float,
     stats: dict[str, int],
-) -> None:
+) -> float:
+    """Run one episode to its close; return when it closed (perf_counter)."""
     await start_episode(
         client,
         queue,
@@ -205,6 +206,7 @@ async def run_episode(
     await patient_update(partial(gw.discharge, episode_id, today, "bench"), stats)
     handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
     await handle.result()
+    return time.perf_counter()
 
 
 def proc_stats(pid: int) -> tuple[float, int]:
@@ -227,6 +229,7 @@ class TreeCount:
     signals: int = 0
     kinds: dict[str, float] = field(default_factory=dict)
     event_types: dict[str, float] = field(default_factory=dict)
+    event_bytes: dict[str, float] = field(default_factory=dict)  # serialized size by type
 
 
 async def count_history(client: Client, workflow_id: str, into: TreeCount) -> list[str]:
@@ -241,6 +244,7 @@ async def count_history(client: Client, workflow_id: str, into: TreeCount) -> li
         t = e.event_type
         name = EventType.Name(t).removeprefix("EVENT_TYPE_")
         into.event_types[name] = into.event_types.get(name, 0) + 1
+        into.event_bytes[name] = into.event_bytes.get(name, 0) + e.ByteSize()
         if t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             into.activities += 1
         elif t == EventType.EVENT_TYPE_MARKER_RECORDED:
@@ -261,7 +265,12 @@ async def count_tree(client: Client, root: str) -> tuple[TreeCount, TreeCount]:
     """What ``root`` issued itself, and with every workflow below it; one fetch each."""
     own = TreeCount()
     pending = await count_history(client, root, own)
-    tree = replace(own, kinds=dict(own.kinds), event_types=dict(own.event_types))
+    tree = replace(
+        own,
+        kinds=dict(own.kinds),
+        event_types=dict(own.event_types),
+        event_bytes=dict(own.event_bytes),
+    )
     while pending:
         pending += await count_history(client, pending.pop(), tree)
     return tree, own
@@ -273,7 +282,10 @@ def mean_count(counts: list[TreeCount]) -> TreeCount:
     k = len(counts)
     kinds: dict[str, float] = {}
     types: dict[str, float] = {}
+    sizes: dict[str, float] = {}
     for c in counts:
+        for name, v in c.event_bytes.items():
+            sizes[name] = sizes.get(name, 0) + v
         for name, v in c.event_types.items():
             types[name] = types.get(name, 0) + v
         for kind, v in c.kinds.items():
@@ -288,12 +300,19 @@ def mean_count(counts: list[TreeCount]) -> TreeCount:
         signals=round(sum(c.signals for c in counts) / k),
         kinds={kind: round(v / k, 1) for kind, v in kinds.items()},
         event_types={t: round(v / k, 1) for t, v in types.items()},
+        event_bytes={t: round(v / k) for t, v in sizes.items()},
     )
 
 
 def top_types(count: TreeCount, k: int = 12) -> str:
     ranked = sorted(count.event_types.items(), key=lambda kv: -kv[1])[:k]
-    return ", ".join(f"{name.lower()} {v:g}" for name, v in ranked)
+    size = sum(count.event_bytes.values())
+    heavy = sorted(count.event_bytes.items(), key=lambda kv: -kv[1])[:5]
+    return (
+        ", ".join(f"{name.lower()} {v:g}" for name, v in ranked)
+        + f"; {size / 1024:.0f} KiB serialized, most in "
+        + ", ".join(f"{name.lower()} {v / 1024:.0f} KiB" for name, v in heavy)
+    )
 
 
 def shape_of(count: TreeCount) -> ShapeInput:
@@ -456,6 +475,7 @@ async def closed_run(
     stop.set()
     await bill
     failed = [r for r in results if isinstance(r, BaseException)]
+    closed_at = sorted(r for r in results if isinstance(r, float))
     sample = ids[:: max(1, n // SHAPE_SAMPLE)]
     counted = [await count_tree(client, episode_workflow_id(e)) for e in sample]
     tree, own = mean_count([t for t, _ in counted]), mean_count([o for _, o in counted])
@@ -486,6 +506,12 @@ async def closed_run(
     )
     print(f"mean tree's events by type: {top_types(tree)}")
     print(f"one baseline tree-shape history: {base.events} events: {top_types(base)}")
+    if closed_at:
+        print(
+            f"closings after start: first {closed_at[0] - t0:.0f} s (the business-time floor "
+            f"of one episode), median {closed_at[len(closed_at) // 2] - t0:.0f} s, last "
+            f"{closed_at[-1] - t0:.0f} s"
+        )
     eps = done / episodes_s
     print(f"episodes/s: {eps:.2f} ({episodes_s:.1f} s)")
     print(
