@@ -410,6 +410,7 @@ async def main(args: argparse.Namespace) -> None:
             workflows=[ShapeWorkflow],
             activities=[noop],
             activity_executor=ThreadPoolExecutor(8),
+            max_concurrent_workflow_tasks=16,  # as build_worker: same worker shape
         ),
     ):
         await start_inbox(env.client, queue, day_seconds=day_s)

@@ -74,6 +74,7 @@ def build_worker(
     extra_workflows: Sequence[type] = (),
     max_activity_threads: int = 32,
     max_cached_workflows: int = 4000,
+    max_workflow_tasks: int = 16,
 ) -> Worker:
     """The worker of every iopbill workflow and activity.
 
@@ -81,6 +82,14 @@ def build_worker(
     claims and tasks, the inbox): an evicted workflow is rebuilt by replaying its whole
     history on its next wake. The SDK's default (1,000) is below what one program with a
     thousand open episodes keeps open.
+
+    ``max_workflow_tasks`` bounds the workflow tasks the worker holds at once (the SDK
+    default, 100, is far more than one Python process can run within a task's 10 s
+    timeout when the machine is saturated). A task that times out is retried, and
+    under load the Update it carried could be delivered twice: the worker's second
+    acceptance is refused by the server, and on replay the run then failed with a
+    nondeterminism error and stayed stuck (9 of 400 episodes in one benchmark). Tasks
+    the worker has not taken wait on the server, where waiting is not a failed attempt.
     """
     return Worker(
         client,
@@ -92,6 +101,7 @@ def build_worker(
         activity_executor=ThreadPoolExecutor(max_workers=max_activity_threads),
         max_concurrent_activities=max_activity_threads,
         max_cached_workflows=max_cached_workflows,
+        max_concurrent_workflow_tasks=max_workflow_tasks,
         # A restarted worker picks parked workflows up within seconds, not after 10 s+.
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=2),
         graceful_shutdown_timeout=timedelta(seconds=5),
