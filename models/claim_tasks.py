@@ -14,6 +14,7 @@ import re
 
 from models.domain import denials
 from models.domain.denials import Action
+from models.episode_tasks import AUTHORIZATION_GRANT_FIELDS
 from models.forms import FieldType, FormField, FormSchema, RequiredWhen, register
 from models.task_kinds import TaskKind, register_kind
 
@@ -378,25 +379,7 @@ HELD_DAYS = register(
                 ("retro_authorization", "a retro-authorization was obtained: bill the days"),
                 ("write_off", "write the days off (a supervisor approves)"),
             ),
-            FormField(
-                name="number",
-                label="Retro-authorization number",
-                required=False,
-                pattern=r"[A-Za-z0-9-]{3,30}",
-                pattern_hint="3–30 letters, digits or '-'",
-            ),
-            FormField(
-                name="start", label="First authorized day", type=FieldType.DATE, required=False
-            ),
-            FormField(name="end", label="Last authorized day", type=FieldType.DATE, required=False),
-            FormField(
-                name="units",
-                label="Units (days) authorized",
-                type=FieldType.INTEGER,
-                required=False,
-                minimum=0,
-                maximum=365,
-            ),
+            *AUTHORIZATION_GRANT_FIELDS,
             FormField(
                 name="reason",
                 label="Why write them off",

@@ -22,6 +22,21 @@ _AUTH_NUMBER = FormField(
     pattern=r"[A-Za-z0-9-]{3,30}",
     pattern_hint="3–30 letters, digits or '-'",
 )
+# What a payer's authorization grants, as a biller types it: the authorization task and
+# the held-days retro-authorization (models/claim_tasks.py) ask for the same fields.
+AUTHORIZATION_GRANT_FIELDS: tuple[FormField, ...] = (
+    _AUTH_NUMBER,
+    FormField(name="start", label="First authorized day", type=FieldType.DATE, required=False),
+    FormField(name="end", label="Last authorized day", type=FieldType.DATE, required=False),
+    FormField(
+        name="units",
+        label="Units (days) authorized",
+        type=FieldType.INTEGER,
+        required=False,
+        minimum=0,
+        maximum=365,
+    ),
+)
 
 register(
     FormSchema(
@@ -73,19 +88,7 @@ AUTHORIZATION = register(
                     ("denied", "Denied"),
                 ),
             ),
-            _AUTH_NUMBER,
-            FormField(
-                name="start", label="First authorized day", type=FieldType.DATE, required=False
-            ),
-            FormField(name="end", label="Last authorized day", type=FieldType.DATE, required=False),
-            FormField(
-                name="units",
-                label="Units (days) authorized",
-                type=FieldType.INTEGER,
-                required=False,
-                minimum=0,
-                maximum=365,
-            ),
+            *AUTHORIZATION_GRANT_FIELDS,
             _NOTE,
         ),
         # The one statement of "a grant needs its number, days and units": the biller's

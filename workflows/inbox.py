@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.client import Client
@@ -200,7 +201,6 @@ class ClearinghouseInboxWorkflow:
         """A person must see a rejection of a claim that is already resolved: one task per
         claim and file, of the unmatched-file kind (what was done by hand, and a note)."""
         self._late_rejections += 1
-        kind = get_kind(UNMATCHED_FILE)
         first = notices[0]
         sources = " and ".join(dict.fromkeys(n.source for n in notices))
         messages = [n.message for n in notices]
@@ -209,41 +209,49 @@ class ClearinghouseInboxWorkflow:
             f"The {sources} in file {first.file_name} rejected claim {claim_id}, which was "
             f"already resolved ({first.claim_status}): " + "; ".join(messages)
         )
-        with contextlib.suppress(WorkflowAlreadyStartedError):  # an earlier run opened it
-            await workflow.start_child_workflow(
-                HumanTaskWorkflow.run,
-                OpenTaskInput(
-                    task_id=task_id,
-                    kind=kind.name,
-                    queue=kind.queue,
-                    title=f"Late {sources} rejection of resolved claim {claim_id} "
-                    f"(inbound file #{file_id})"[:200],
-                    form_schema=kind.form_schema,
-                    priority=kind.priority,
-                    due_seconds=kind.sla_days * day,
-                    escalate_seconds=kind.escalate_days * day,
-                    episode_id=first.episode_id or None,
-                    claim_id=claim_id,
-                    payer_id=first.payer_id or None,
-                    reason=reason[:1000],
-                    context={
-                        "x12_file_id": file_id,
-                        "file_name": first.file_name,
-                        "claim_id": claim_id,
-                        "claim_status": first.claim_status,
-                        "late_rejection": sources,
-                        "errors": messages[:20],
-                    },
-                ),
-                id=task_workflow_id(task_id),
-                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            )
+        await self._start_unmatched_kind_task(
+            task_id,
+            title=f"Late {sources} rejection of resolved claim {claim_id} "
+            f"(inbound file #{file_id})"[:200],
+            reason=reason[:1000],
+            context={
+                "x12_file_id": file_id,
+                "file_name": first.file_name,
+                "claim_id": claim_id,
+                "claim_status": first.claim_status,
+                "late_rejection": sources,
+                "errors": messages[:20],
+            },
+            day=day,
+            episode_id=first.episode_id or None,
+            claim_id=claim_id,
+            payer_id=first.payer_id or None,
+        )
 
     async def _open_task(self, file_id: int, name: str, errors: list[str], day: float) -> None:
         self._unmatched += 1
+        await self._start_unmatched_kind_task(
+            unmatched_task_id(file_id),
+            title=f"Inbound file #{file_id} could not be read or matched",
+            reason="; ".join(errors)[:1000],
+            context={"x12_file_id": file_id, "file_name": name, "errors": errors[:20]},
+            day=day,
+        )
+
+    async def _start_unmatched_kind_task(
+        self,
+        task_id: str,
+        *,
+        title: str,
+        reason: str,
+        context: dict[str, Any],
+        day: float,
+        episode_id: str | None = None,
+        claim_id: str | None = None,
+        payer_id: str | None = None,
+    ) -> None:
+        """Open an unmatched-file task that outlives the inbox (abandoned child, fixed id)."""
         kind = get_kind(UNMATCHED_FILE)
-        task_id = unmatched_task_id(file_id)
-        reason = "; ".join(errors)[:1000]
         with contextlib.suppress(WorkflowAlreadyStartedError):  # an earlier run opened it
             await workflow.start_child_workflow(
                 HumanTaskWorkflow.run,
@@ -251,13 +259,16 @@ class ClearinghouseInboxWorkflow:
                     task_id=task_id,
                     kind=kind.name,
                     queue=kind.queue,
-                    title=f"Inbound file #{file_id} could not be read or matched",
+                    title=title,
                     form_schema=kind.form_schema,
                     priority=kind.priority,
                     due_seconds=kind.sla_days * day,
                     escalate_seconds=kind.escalate_days * day,
+                    episode_id=episode_id,
+                    claim_id=claim_id,
+                    payer_id=payer_id,
                     reason=reason,
-                    context={"x12_file_id": file_id, "file_name": name, "errors": errors[:20]},
+                    context=context,
                 ),
                 id=task_workflow_id(task_id),
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
