@@ -345,17 +345,12 @@ class EpisodeBillingActivities:
             rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
             if inp.write_off_held is not None:
                 _write_off_held(session, inp.episode_id, inp.write_off_held)
-            written_off = sum(
-                r.charge_cents for r in repo.charges(session, inp.episode_id, status=WRITTEN_OFF)
-            )
             held = list(repo.charges(session, inp.episode_id, status="held"))
             if inp.settle_held and held:
                 return BuildClaimsResult(
                     reason=f"{len(held)} charge(s) held outside the authorization: "
                     "settled before the last bill",
                     held=[_held_day(r) for r in held],
-                    held_cents=sum(r.charge_cents for r in held),
-                    written_off_cents=written_off,
                 )
             rows = list(repo.charges(session, inp.episode_id, status="billable"))
             by_key = {(r.day, r.code, r.charge_cents, tuple(r.modifiers)): r for r in rows}
@@ -410,7 +405,6 @@ class EpisodeBillingActivities:
                 claim_ids=created,
                 next_check=next_check,
                 reason=build.reason,
-                written_off_cents=written_off,
             )
 
     def _context(self, session: Session, episode: Episode, discharge: date | None) -> ClaimContext:

@@ -24,7 +24,7 @@ from workflows.episode_authorization import EpisodeAuthorization
 from workflows.episode_runtime import EpisodeRuntime
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.episode_types import BuildClaimsResult, HeldDay, HeldWriteOff
+    from workflows.episode_types import BuildClaimsResult, HeldWriteOff
     from workflows.task_types import TaskResult, TaskStatus
 
 Bill = Callable[..., Awaitable[BuildClaimsResult | None]]
@@ -34,7 +34,7 @@ def cents(amount: int) -> str:
     return f"{amount // 100}.{amount % 100:02d}"
 
 
-def held_context(held: list[HeldDay], total: int) -> dict[str, object]:
+def held_context(built: BuildClaimsResult) -> dict[str, object]:
     """What the tasks show: every held day with its code, amount and why it was held."""
     return {
         "held": [
@@ -46,10 +46,10 @@ def held_context(held: list[HeldDay], total: int) -> dict[str, object]:
                 "charge_cents": h.charge_cents,
                 "reason": h.reason,
             }
-            for h in held
+            for h in built.held
         ],
-        "days": sorted({h.date for h in held}),
-        "held_cents": total,
+        "days": built.held_dates,
+        "held_cents": built.held_cents,
     }
 
 
@@ -98,7 +98,7 @@ class EpisodeHeldDays:
                 )
 
     async def _ask(self, built: BuildClaimsResult, n: int) -> TaskResult:
-        days = sorted({h.date for h in built.held})
+        days = built.held_dates
         reason = (
             f"{len(built.held)} charge(s) on {len(days)} day(s) ({', '.join(days)}), "
             f"{cents(built.held_cents)} in all, are held outside the authorization and "
@@ -110,20 +110,19 @@ class EpisodeHeldDays:
             f"held-{n}",
             "Days held outside the authorization",
             reason,
-            context=held_context(built.held, built.held_cents),
+            context=held_context(built),
             amount=built.held_cents,
         )
 
     async def _approve(self, built: BuildClaimsResult, n: int, why: str) -> TaskResult | None:
         """The supervisor's approval; None when denied or withdrawn (the biller is asked again)."""
-        days = sorted({h.date for h in built.held})
         answer = await self._rt.start_task(
             "write_off_approval",
             f"held-write-off-{n}",
             "Approve write-off of held days",
             f"Write off {cents(built.held_cents)} held outside the authorization on "
-            f"{', '.join(days)}: {why}",
-            context=held_context(built.held, built.held_cents),
+            f"{', '.join(built.held_dates)}: {why}",
+            context=held_context(built),
             amount=built.held_cents,
         )
         approved = (

@@ -169,9 +169,6 @@ class RecordAuthorizationInput:
     at: str = ""  # workflow time of the record, stamped on its timeline row ("" → the clock)
 
 
-AUTHORIZATION_DECISIONS = ("approved", "partial", "denied")
-
-
 @dataclass(frozen=True, kw_only=True)
 class EnterAuthorizationInput:
     """An authorization entered by program staff or a biller from the episode page.
@@ -283,8 +280,14 @@ class BuildClaimsResult:
     next_check: str | None = None  # business date when the open period closes
     reason: str = ""
     held: list[HeldDay] = field(default_factory=list)  # settle_held: what blocks the bill
-    held_cents: int = 0
-    written_off_cents: int = 0  # every charge of the episode written off while held
+
+    @property
+    def held_cents(self) -> int:
+        return sum(h.charge_cents for h in self.held)
+
+    @property
+    def held_dates(self) -> list[str]:
+        return sorted({h.date for h in self.held})
 
 
 @dataclass(frozen=True, kw_only=True)

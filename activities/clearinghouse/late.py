@@ -71,13 +71,13 @@ def record_late(session: Session, deliveries: list[Delivery], at: datetime) -> l
         )
         row = claim_repo.get(session, claim_id) if claim_id else None
         if row is None:
-            out.append(_with(base, message=f"no claim {claim_id!r} in our records"))
+            out.append(replace(base, message=f"no claim {claim_id!r} in our records"))
             continue
-        base = _with(
+        base = replace(
             base, claim_status=row.status, episode_id=row.episode_id, payer_id=row.payer_id
         )
         if not is_resolved(row):
-            out.append(_with(base, message=f"claim {claim_id} is {row.status}, not resolved"))
+            out.append(replace(base, message=f"claim {claim_id} is {row.status}, not resolved"))
             continue
         key = f"{row.id}:late:{file_id}:{n}:{base.source}"
         payload = cast(dict[str, Any], d.payload)
@@ -87,7 +87,7 @@ def record_late(session: Session, deliveries: list[Delivery], at: datetime) -> l
             out.append(_status(session, row, StatusNotice(**payload), key, at, base))
         else:
             out.append(
-                _with(
+                replace(
                     base,
                     message=f"claim {claim_id} was already resolved ({row.status}) when this "
                     f"{base.source} arrived: nothing was posted",
@@ -100,10 +100,6 @@ def _source(d: Delivery) -> str:
     if d.payload_type == AckNotice.__name__:
         return str(d.payload.get("source", "")) or "ack"
     return {"StatusNotice": "277", "RemitNotice": "835"}.get(d.payload_type, d.payload_type)
-
-
-def _with(base: LateNotice, **changes: Any) -> LateNotice:
-    return replace(base, **changes)
 
 
 def _ack(
@@ -122,8 +118,8 @@ def _ack(
     if fresh and n.accepted and n.payer_claim_number and not row.payer_claim_number:
         row.payer_claim_number = n.payer_claim_number
     if n.accepted:
-        return _with(base, verdict=LateVerdict.RECORDED, message=n.message)
-    return _with(base, verdict=LateVerdict.REJECTED, message=n.message or f"{n.source} rejected")
+        return replace(base, verdict=LateVerdict.RECORDED, message=n.message)
+    return replace(base, verdict=LateVerdict.REJECTED, message=n.message or f"{n.source} rejected")
 
 
 def _status(
@@ -139,4 +135,4 @@ def _status(
         data={"x12_file_id": n.x12_file_id, "after_resolution": True},
         at=at,
     )
-    return _with(base, verdict=LateVerdict.RECORDED, message=summary)
+    return replace(base, verdict=LateVerdict.RECORDED, message=summary)
