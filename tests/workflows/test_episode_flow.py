@@ -92,6 +92,9 @@ async def to_active(
         SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
     )
     await eventually(lambda: stage(sessions, episode_id) == "authorization")
+    # The stage row is written before the workflow starts waiting for a decision (and it
+    # forgets any earlier one then): signal once its request has gone out.
+    await eventually(lambda: ("AUTHREQ", episode_id) in SENT)
     decision = AuthDecisionNotice(
         episode_id=episode_id,
         status=status,
