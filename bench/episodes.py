@@ -482,6 +482,7 @@ async def closed_run(
     tree, own = mean_count([t for t, _ in counted]), mean_count([o for _, o in counted])
     with sessions() as s:
         claims = s.scalar(select(func.count()).select_from(ClaimRow)) or 0
+        task_kinds = dict(s.execute(select(Task.kind, func.count()).group_by(Task.kind)).all())
     shape_q = queue + "-shape"
     c2 = cpu_now(server_pid)
     tree_s = await run_shapes(client, shape_q, shape_of(tree), n, "tree")
@@ -494,6 +495,7 @@ async def closed_run(
         f"episodes: {n} started, {done} closed, {len(failed)} failed; payer {payer}; "
         f"documented days each: {days}; business day {day_s:g} s; claims: {claims}"
     )
+    print(f"tasks opened, by kind: {task_kinds}")
     print(
         f"mean tree of {len(sample)} sampled episodes: {tree.workflows} workflows {tree.kinds}, "
         f"{tree.events} events, "
