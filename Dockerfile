@@ -16,6 +16,9 @@ COPY --from=assets /src/web/static/vendor web/static/vendor
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
     && pip install --no-cache-dir --no-deps -e . \
     && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+# The workflow sandbox imports the workflow modules afresh for every workflow it starts;
+# with PYTHONDONTWRITEBYTECODE nothing would cache their bytecode, so compile it here.
+RUN python -m compileall -q workflows
 RUN useradd --system --home /app iopbill && chown -R iopbill /app
 USER iopbill
 CMD ["iopbill", "web"]

@@ -18,11 +18,14 @@ test: install browser
 
 install: $(STAMP) $(VENDOR)
 
+# compileall: the workflow sandbox imports workflows/ afresh for every workflow it starts,
+# and with PYTHONDONTWRITEBYTECODE set it would compile that source each time.
 $(STAMP): requirements.lock pyproject.toml setup.py models/x12/_speedups.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m compileall -q workflows
 	touch $(STAMP)
 
 $(VENDOR): package.json package-lock.json

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import os
 import re
 import resource
@@ -46,8 +47,11 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+import bench
+import workflows
 from bench.shape_workflow import ShapeInput, ShapeWorkflow, noop
 from iopbill.codec import data_converter
+from iopbill.sandbox import workflow_runner
 from iopbill.settings import Settings
 from iopbill.temporal import build_worker, dev_server_flags, temporal_cli_path
 from models.db import episodes as episode_repo
@@ -378,6 +382,10 @@ def pct(values: list[float], q: float) -> float:
 async def main(args: argparse.Namespace) -> None:
     day_s, payer = args.day_seconds, args.payer
     n = args.open or args.episodes
+    # As `make install` and the image do for workflows/: the sandbox imports the workflow
+    # modules (ours and the baseline's) afresh for every workflow it starts.
+    for package in (workflows, bench):
+        compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)
     tmp = tempfile.mkdtemp()
     url = f"sqlite:///{tmp}/bench.db"
     upgrade(url)
@@ -411,6 +419,7 @@ async def main(args: argparse.Namespace) -> None:
             activities=[noop],
             activity_executor=ThreadPoolExecutor(8),
             max_concurrent_workflow_tasks=16,  # as build_worker: same worker shape
+            workflow_runner=workflow_runner(),
         ),
     ):
         await start_inbox(env.client, queue, day_seconds=day_s)

@@ -26,6 +26,7 @@ from activities.claims import claim_activities
 from activities.clearinghouse import activities_for as clearinghouse_activities
 from activities.episodes import EpisodeActivities
 from activities.tasks import TaskActivities
+from iopbill.sandbox import workflow_runner
 from iopbill.settings import Settings
 from workflows import search
 from workflows.claim import ClaimWorkflow
@@ -102,6 +103,7 @@ def build_worker(
         max_concurrent_activities=max_activity_threads,
         max_cached_workflows=max_cached_workflows,
         max_concurrent_workflow_tasks=max_workflow_tasks,
+        workflow_runner=workflow_runner(),
         # A restarted worker picks parked workflows up within seconds, not after 10 s+.
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=2),
         graceful_shutdown_timeout=timedelta(seconds=5),

@@ -27,6 +27,7 @@ from activities.claims import claim_activities
 from activities.domain_json import from_json
 from activities.tasks import TaskActivities
 from iopbill.codec import data_converter
+from iopbill.sandbox import workflow_runner
 from models.db import claims as claim_repo
 from models.db import tasks as task_repo
 from models.db.billing_tables import Appeal, ClaimRow, DocumentedDay, Posting, X12File
@@ -76,6 +77,7 @@ def claim_worker(
     return Worker(
         env.client,
         task_queue=task_queue,
+        workflow_runner=workflow_runner(),
         workflows=CLAIM_WORKFLOWS,
         activities=[*claim_activities(sessions), *fake.activities(), tasks.open, tasks.record],
         activity_executor=ThreadPoolExecutor(max_workers=16),
@@ -593,6 +595,10 @@ def test_the_recorded_claim_histories_exist() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_recorded_claim_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=CLAIM_WORKFLOWS, data_converter=data_converter(TEST_PHI_KEY))
+    replayer = Replayer(
+        workflow_runner=workflow_runner(),
+        workflows=CLAIM_WORKFLOWS,
+        data_converter=data_converter(TEST_PHI_KEY),
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

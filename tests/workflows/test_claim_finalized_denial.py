@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from iopbill.codec import data_converter
+from iopbill.sandbox import workflow_runner
 from models.db import claims as claim_repo
 from models.db.billing_tables import Denial, Posting
 from models.db.tables import Task
@@ -126,7 +127,11 @@ async def test_finalized_co_50_opens_the_appeal_and_posts_nothing(rig: Rig) -> N
     assert (row.paid_cents, row.adjusted_cents, row.open_cents) == (0, 90000, 0) and balanced(row)
 
     history = await handle.fetch_history()  # the new branch replays (patched)
-    replayer = Replayer(workflows=CLAIM_WORKFLOWS, data_converter=data_converter(TEST_PHI_KEY))
+    replayer = Replayer(
+        workflow_runner=workflow_runner(),
+        workflows=CLAIM_WORKFLOWS,
+        data_converter=data_converter(TEST_PHI_KEY),
+    )
     replayed = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert replayed.replay_failure is None
 

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from iopbill.codec import data_converter
+from iopbill.sandbox import workflow_runner
 from models.db import claims as claim_repo
 from models.db.tables import Task
 from tests.conftest import TEST_PHI_KEY
@@ -102,6 +103,10 @@ async def test_a_999_and_277ca_arriving_after_the_835_are_recorded_with_the_paye
     assert [e.data.get("after_acceptance") for e in late] == [True, True]
 
     history = await handle.fetch_history()
-    replayer = Replayer(workflows=CLAIM_WORKFLOWS, data_converter=data_converter(TEST_PHI_KEY))
+    replayer = Replayer(
+        workflow_runner=workflow_runner(),
+        workflows=CLAIM_WORKFLOWS,
+        data_converter=data_converter(TEST_PHI_KEY),
+    )
     replayed = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert replayed.replay_failure is None

@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from iopbill.codec import data_converter
+from iopbill.sandbox import workflow_runner
 from models.db import episodes as episode_repo
 from models.db.billing_tables import ChargeRow, ClaimRow
 from models.db.tables import Task
@@ -159,7 +160,9 @@ async def test_held_days_are_asked_about_before_the_last_bill_and_a_retro_auth_b
 
     history = await handle.fetch_history()  # the patched close replays
     replayer = Replayer(
-        workflows=[EpisodeWorkflow, HumanTaskWorkflow], data_converter=data_converter(TEST_PHI_KEY)
+        workflow_runner=workflow_runner(),
+        workflows=[EpisodeWorkflow, HumanTaskWorkflow],
+        data_converter=data_converter(TEST_PHI_KEY),
     )
     replayed = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert replayed.replay_failure is None

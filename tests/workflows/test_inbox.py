@@ -21,6 +21,7 @@ from activities.clearinghouse.activities import ClearinghouseActivities
 from activities.clearinghouse.simulator import Simulator
 from activities.tasks import TaskActivities
 from iopbill.codec import data_converter
+from iopbill.sandbox import workflow_runner
 from models.db import claims as claim_repo
 from models.db import tasks as task_repo
 from models.db import x12files as repo
@@ -69,6 +70,7 @@ def worker(
     return Worker(
         env.client,
         task_queue=task_queue,
+        workflow_runner=workflow_runner(),
         workflows=[ClearinghouseInboxWorkflow, HumanTaskWorkflow, SignalSinkWorkflow],
         activities=[tasks.open, tasks.record, *clearinghouse.all()],
         activity_executor=ThreadPoolExecutor(max_workers=4),
@@ -143,6 +145,7 @@ async def test_inbox_signals_targets_and_opens_a_task_per_unmatched_file(
         assert (await inbox.describe()).run_id != first_run
 
         replayer = Replayer(
+            workflow_runner=workflow_runner(),
             workflows=[ClearinghouseInboxWorkflow, HumanTaskWorkflow],
             data_converter=ts_env.client.data_converter,
         )
@@ -260,6 +263,7 @@ async def test_late_acks_of_resolved_claims_are_recorded_and_only_a_rejection_op
             assert statuses[files[paid][kind]] == statuses[files[rejected][kind]] == "processed"
 
         replayer = Replayer(
+            workflow_runner=workflow_runner(),
             workflows=[ClearinghouseInboxWorkflow, HumanTaskWorkflow],
             data_converter=ts_env.client.data_converter,
         )
@@ -275,6 +279,7 @@ async def test_an_inbox_history_recorded_before_late_notices_replays(path: Path)
     """A run that opened unmatched-file tasks for undelivered acks keeps doing so."""
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
+        workflow_runner=workflow_runner(),
         workflows=[ClearinghouseInboxWorkflow, HumanTaskWorkflow],
         data_converter=data_converter(TEST_PHI_KEY),
     )

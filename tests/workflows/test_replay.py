@@ -9,6 +9,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from iopbill.codec import data_converter
+from iopbill.sandbox import workflow_runner
 from tests.conftest import TEST_PHI_KEY
 from tests.workflows.drifted_task import DriftedHumanTaskWorkflow
 from workflows.episode import EpisodeWorkflow
@@ -26,7 +27,9 @@ def test_the_recorded_histories_cover_episode_and_task_workflows() -> None:
 async def test_recorded_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
-        workflows=[EpisodeWorkflow, HumanTaskWorkflow], data_converter=data_converter(TEST_PHI_KEY)
+        workflow_runner=workflow_runner(),
+        workflows=[EpisodeWorkflow, HumanTaskWorkflow],
+        data_converter=data_converter(TEST_PHI_KEY),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
@@ -36,7 +39,9 @@ async def test_a_changed_workflow_fails_replay_so_the_test_can_catch_drift() -> 
     path = next(p for p in HISTORIES if p.stem == "task_escalated_withdrawn")
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
-        workflows=[DriftedHumanTaskWorkflow], data_converter=data_converter(TEST_PHI_KEY)
+        workflow_runner=workflow_runner(),
+        workflows=[DriftedHumanTaskWorkflow],
+        data_converter=data_converter(TEST_PHI_KEY),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
