@@ -31,9 +31,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.claim_types import AckNotice, ClaimResult, RemitNotice, StatusNotice
     from workflows.clock import BusinessClock
-    from workflows.human_task import HumanTaskWorkflow
+    from workflows.human_task import HumanTaskWorkflow, withdraw_task
     from workflows.ids import task_workflow_id
-    from workflows.task_types import OpenTaskInput, TaskResult, TaskStatus, WithdrawTaskInput
+    from workflows.task_types import OpenTaskInput, TaskResult, TaskStatus
 
 T = TypeVar("T")
 DB_TIMEOUT = timedelta(seconds=30)
@@ -133,9 +133,7 @@ class ClaimSteps:
             if abort is not None:
                 await workflow.wait_condition(lambda: handle.done() or bool(abort()))
                 if not handle.done():
-                    await handle.signal(
-                        HumanTaskWorkflow.withdraw, WithdrawTaskInput(reason=abort())
-                    )
+                    await withdraw_task(handle, abort() or "")
             result: TaskResult = await handle
         finally:
             s.open_tasks.pop(task_id, None)

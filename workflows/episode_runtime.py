@@ -22,9 +22,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clock import BusinessClock
     from workflows.episode_types import EpisodeState, SetStageInput, Stage, StartEpisodeInput
     from workflows.errors import ErrorType
-    from workflows.human_task import HumanTaskWorkflow
+    from workflows.human_task import HumanTaskWorkflow, withdraw_task
     from workflows.ids import task_workflow_id
-    from workflows.task_types import OpenTaskInput, TaskResult, WithdrawTaskInput
+    from workflows.task_types import OpenTaskInput, TaskResult
 
 DB_TIMEOUT = timedelta(seconds=30)
 DB_RETRY = RetryPolicy(
@@ -148,4 +148,4 @@ class EpisodeRuntime:
     async def withdraw(self, task_id: str, reason: str) -> None:
         if task_id in self.open_tasks:
             handle = workflow.get_external_workflow_handle(task_workflow_id(task_id))
-            await handle.signal("withdraw", WithdrawTaskInput(reason=reason))
+            await withdraw_task(handle, reason)

@@ -44,6 +44,25 @@ DB_RETRY = RetryPolicy(
 DEFAULT_WITHDRAW_REASON = "the work it was waiting for moved on without it"
 
 
+async def withdraw_task(handle: Any, reason: str) -> bool:
+    """Send ``withdraw`` to a task's workflow; False when that workflow had already closed.
+
+    A person can complete a task in the very workflow task in which its parent decides to
+    withdraw it (a biller submits the "missing acknowledgement" form as the payer's 999
+    arrives): the signal then finds no open task. Nothing is left to withdraw, and the
+    parent reads the person's answer from the child's result as usual. Unhandled, the
+    failed signal would fail the parent workflow: a claim whose 835 could never post.
+    """
+    try:
+        await handle.signal("withdraw", WithdrawTaskInput(reason=reason))
+    except ApplicationError as err:
+        if err.type != "ExternalWorkflowExecutionNotFound":
+            raise
+        workflow.logger.info("task already closed, not withdrawn (%s): %s", reason, err)
+        return False
+    return True
+
+
 @workflow.defn(name="HumanTask")
 class HumanTaskWorkflow:
     @workflow.init
