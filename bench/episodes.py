@@ -6,9 +6,10 @@
 Each episode (payer commercial_alpha by default: prior authorization answered by the
 payer simulator, weekly billing, so ``--days`` 8 gives two or three claims) is started,
 answered by the simulator's 271 and 278, gets ``--days`` documented days through the same
-``document_day`` Update the web uses, is discharged, and runs until every claim is
-acknowledged, paid and resolved. A scripted biller claims and completes any task that
-opens, through the web's TaskGateway, with the first valid answer of each form.
+``document_day`` Update the web uses (one each business day on the clock), is
+discharged, and runs until every claim is acknowledged, paid and resolved. A scripted
+biller claims and completes any task that opens, through the web's TaskGateway, with the
+first valid answer of each form.
 
 The baseline, in the same run and on the same server: as many ``BenchShape`` workflows,
 each issuing as many activities, local activities, timers, Updates and signals as the
@@ -164,13 +165,18 @@ async def episode_today(client: Client, episode_id: str) -> str:
 async def document_days(
     client: Client, episode_id: str, days: int, day_s: float, stats: dict[str, int]
 ) -> list[float]:
-    """Document ``days`` business days, one a day; return each Update's latency (s)."""
+    """Document ``days`` business days, one a day on the clock (a clinician documents each
+    day when it comes, however long the last save took); return each Update's latency (s)."""
     gw = EpisodeGateway(client, "")
     latencies = []
+    start, last = time.perf_counter(), ""
     for i in range(days):
-        if i:
-            await asyncio.sleep(day_s * 1.05)
+        await asyncio.sleep(max(0.0, start + i * day_s * 1.05 - time.perf_counter()))
         today = await episode_today(client, episode_id)
+        while today == last:  # a slow save ran into the next day's slot: wait for its date
+            await asyncio.sleep(day_s / 5)
+            today = await episode_today(client, episode_id)
+        last = today
         doc = DocumentDayInput(
             day={
                 "date": today,
