@@ -18,7 +18,7 @@ things:
   restricted call, so the importer has nothing to guard.
 
 Both lean on the runner's private ``_Instance``; ``requirements.lock`` pins the SDK, and
-``tests/test_sandbox.py`` fails if the private parts this relies on move.
+``tests/sandbox/test_runner.py`` fails if the private parts this relies on move.
 """
 
 from __future__ import annotations
