@@ -100,7 +100,7 @@ class Task(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     episode_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
-    claim_id: Mapped[str | None] = mapped_column(String(60), nullable=True, index=True)
+    claim_id: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     payer_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     amount_at_risk_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     filing_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
