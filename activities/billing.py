@@ -176,6 +176,8 @@ class EpisodeBillingActivities:
         existing = list(repo.authorizations(session, inp.episode_id))
         if inp.extend and existing:
             latest = existing[-1]
+            if inp.start:  # a retro-authorization may reach back before the first start
+                latest.start = min(latest.start, date.fromisoformat(inp.start))
             if inp.end:
                 latest.end = max(latest.end, date.fromisoformat(inp.end))
             latest.units += inp.units

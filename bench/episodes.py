@@ -84,13 +84,17 @@ SHAPE_SAMPLE = 20
 PREFERRED = {("write_appeal", "decision"): "do_not_appeal"}
 
 
-def answer(schema_name: str, today: date) -> dict[str, Any]:
+def answer(schema_name: str, today: date, context: dict[str, Any] | None = None) -> dict[str, Any]:
     """A biller's plausible answer: the first choice, today (a last day 90 days on), 60
-    units, every field filled in so that cross-field rules are met."""
+    units, every field filled in so that cross-field rules are met. Where the task lists
+    days (held days), the dates span them, as a retro-authorization for them would."""
     data: dict[str, Any] = {}
+    days = sorted((context or {}).get("days") or [])
     for f in get_schema(schema_name).fields:
         if f.type is FieldType.CHOICE:
             data[f.name] = PREFERRED.get((schema_name, f.name), f.choices[0][0])
+        elif f.type is FieldType.DATE and days and f.name in ("start", "end"):
+            data[f.name] = days[0] if f.name == "start" else days[-1]
         elif f.type is FieldType.DATE:
             data[f.name] = (today + timedelta(days=90 if f.name == "end" else 0)).isoformat()
         elif f.type is FieldType.INTEGER:
@@ -119,7 +123,8 @@ async def biller(
             if row.id in done:
                 continue
             await gw.claim(row.id, "bench")
-            outcome = await gw.complete(row.id, "bench", answer(row.form_schema, date.today()))
+            data = answer(row.form_schema, date.today(), row.context)
+            outcome = await gw.complete(row.id, "bench", data)
             if outcome.ok:
                 done.add(row.id)
                 stats["tasks_ok"] += 1

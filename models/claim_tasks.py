@@ -15,7 +15,7 @@ import re
 from models.domain import denials
 from models.domain.denials import Action
 from models.episode_tasks import AUTHORIZATION_GRANT_FIELDS
-from models.forms import FieldType, FormField, FormSchema, RequiredWhen, register
+from models.forms import CoversDates, FieldType, FormField, FormSchema, RequiredWhen, register
 from models.task_kinds import TaskKind, register_kind
 
 GENERAL_FIELD = "note"
@@ -397,6 +397,15 @@ HELD_DAYS = register(
                 positive=("units",),
             ),
             RequiredWhen(field="decision", values=("write_off",), required=("reason",)),
+        ),
+        covers=(
+            CoversDates(
+                field="decision",
+                values=("retro_authorization",),
+                first="start",
+                last="end",
+                context_key="days",
+            ),
         ),
         ordered_dates=(("start", "end"),),
     )

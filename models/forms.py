@@ -55,12 +55,27 @@ class RequiredWhen:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CoversDates:
+    """When the choice ``field`` is one of ``values``, the span ``first``–``last`` must
+    take in every date the task lists under ``context_key``: a retro-authorization that
+    leaves a held day outside would release nothing, and the biller would be asked again
+    about the same days."""
+
+    field: str
+    values: tuple[str, ...]
+    first: str
+    last: str
+    context_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class FormSchema:
     name: str
     title: str
     fields: tuple[FormField, ...] = field(default_factory=tuple)
     required_when: tuple[RequiredWhen, ...] = ()
     ordered_dates: tuple[tuple[str, str], ...] = ()  # (first, last): last ≥ first
+    covers: tuple[CoversDates, ...] = ()  # checked only when the task's context is given
 
 
 class FormInvalid(ValueError):
@@ -144,17 +159,42 @@ def rule_errors(schema: FormSchema, values: Mapping[str, Any]) -> dict[str, str]
     return errors
 
 
+def context_errors(
+    schema: FormSchema, values: Mapping[str, Any], context: Mapping[str, Any]
+) -> dict[str, str]:
+    """Field → message for each rule of ``schema`` that ties ``values`` to what the task
+    shows (``context``): the span an answer gives must take in the dates listed there."""
+    errors: dict[str, str] = {}
+    for rule in schema.covers:
+        if values.get(rule.field) not in rule.values:
+            continue
+        listed = sorted(str(d) for d in context.get(rule.context_key) or ())
+        begins, ends = values.get(rule.first, ""), values.get(rule.last, "")
+        if not listed or not _given(begins) or not _given(ends):
+            continue
+        if begins > listed[0]:
+            errors[rule.first] = f"must be on or before {listed[0]}, the first day listed"
+        if ends < listed[-1]:
+            errors[rule.last] = f"must be on or after {listed[-1]}, the last day listed"
+    return errors
+
+
 def _given(value: Any) -> bool:
     return value not in (None, "")
 
 
 def validate_form(
-    schema: FormSchema, data: dict[str, Any], *, as_of: date | None = None
+    schema: FormSchema,
+    data: dict[str, Any],
+    *,
+    as_of: date | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return cleaned values or raise FormInvalid listing every bad field (unknown ones too).
 
     ``as_of`` is the day a ``not_future`` field may not pass; a schema without one needs
     none, and leaving it out for a schema with one is a TypeError, not a skipped check.
+    ``context`` is what the task shows; given, the schema's ``covers`` rules are checked.
     """
     if as_of is None and any(f.not_future for f in schema.fields):
         raise TypeError(f"form {schema.name!r} checks dates against a day: pass as_of")
@@ -172,6 +212,9 @@ def validate_form(
             clean[f.name] = value
     for name, message in rule_errors(schema, clean).items():
         errors.setdefault(name, message)  # a field's own error says more
+    if context is not None:
+        for name, message in context_errors(schema, clean, context).items():
+            errors.setdefault(name, message)
     if errors:
         raise FormInvalid(errors)
     return clean

@@ -7,7 +7,8 @@ with ``settle_held``: while any are held it builds nothing) and asks a biller in
 extension, which releases the days, then billed) or the days are written off — which a
 supervisor approves in a ``write_off_approval`` task, as a claim's write-off is approved;
 approved, the last bill records the write-off before it builds. Denied, the biller is asked
-again. Days a retro-authorization does not cover stay held and are asked about again.
+again. The task refuses a retro-authorization whose span leaves out a held day (it would
+release nothing); days still held for another reason are asked about again.
 
 ``EpisodeHeldDays`` is not a workflow: ``workflows.episode`` holds one and calls ``settle``
 from its closing stage (patch ``held-days-before-close``). It runs inside the workflow, so

@@ -305,7 +305,9 @@ class HumanTaskWorkflow:
                 non_retryable=True,
             )
         try:
-            validate_form(schema, inp.data, as_of=workflow.now().date())
+            # The task's context only here, in the validator: the handler's own check
+            # stays as it was, so histories recorded before a context rule replay alike.
+            validate_form(schema, inp.data, as_of=workflow.now().date(), context=self._inp.context)
         except FormInvalid as exc:
             raise ApplicationError(
                 str(exc), exc.errors, type=ErrorType.FORM_INVALID, non_retryable=True

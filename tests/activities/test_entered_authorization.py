@@ -72,6 +72,31 @@ def test_an_entered_extension_is_recorded_once_per_key(
     ]
 
 
+def test_an_extension_reaching_back_before_the_first_start_widens_the_span(
+    sqlite_sessions: sessionmaker[Session],
+) -> None:
+    """A retro-authorization for held days before the authorization began covers them."""
+    acts, version = admitted(sqlite_sessions)
+    first = RecordAuthorizationInput(
+        episode_id="E-1",
+        ruleset_version=version,
+        status="approved",
+        number="PA-1",
+        start="2026-11-09",
+        end="2026-11-30",
+        units=10,
+        source="payer",
+    )
+    retro = RecordAuthorizationInput(
+        **{**vars(first), "start": "2026-11-02", "end": "2026-11-06", "units": 4, "extend": True}
+    )
+    acts.record_authorization(first)
+    assert acts.record_authorization(retro).message == "PA-1 extended"
+    with sqlite_sessions() as s:
+        (row,) = billing.authorizations(s, "E-1")
+        assert (row.start, row.end, row.units) == (date(2026, 11, 2), date(2026, 11, 30), 14)
+
+
 def test_a_grant_missing_its_last_day_or_units_is_refused_naming_each_field(
     sqlite_sessions: sessionmaker[Session],
 ) -> None:

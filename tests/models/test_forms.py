@@ -74,3 +74,39 @@ def test_only_a_form_with_a_not_future_field_needs_the_day() -> None:
     assert denied == {"status": "denied"}
     with pytest.raises(TypeError, match="as_of"):
         validate_form(INTAKE, {"birth_date": "1985-05-05"})
+
+
+HELD = {"days": ["2027-02-28", "2027-03-01"]}
+RETRO = {
+    "decision": "retro_authorization",
+    "number": "RETRO-7",
+    "start": "2027-02-28",
+    "end": "2027-03-01",
+    "units": "2",
+}
+
+
+def test_a_retro_authorization_must_take_in_every_held_day_the_task_lists() -> None:
+    import models.claim_tasks  # noqa: F401  (registers held_days)
+
+    schema = get_schema("held_days")
+    assert validate_form(schema, RETRO, context=HELD)["end"] == "2027-03-01"
+    late_start = {**RETRO, "start": "2027-03-01", "end": "2027-05-31"}
+    with pytest.raises(FormInvalid) as bad:
+        validate_form(schema, late_start, context=HELD)
+    assert bad.value.errors == {"start": "must be on or before 2027-02-28, the first day listed"}
+    early_end = {**RETRO, "start": "2026-11-27", "end": "2027-02-25"}
+    with pytest.raises(FormInvalid) as bad:
+        validate_form(schema, early_end, context=HELD)
+    assert bad.value.errors == {"end": "must be on or after 2027-03-01, the last day listed"}
+
+
+def test_the_held_days_rule_binds_only_a_retro_authorization_and_only_with_a_context() -> None:
+    import models.claim_tasks  # noqa: F401
+
+    schema = get_schema("held_days")
+    write_off = {"decision": "write_off", "reason": "payer refused a retro-authorization"}
+    assert validate_form(schema, write_off, context=HELD)["decision"] == "write_off"
+    early_end = {**RETRO, "end": "2027-02-25", "start": "2026-11-27"}
+    assert validate_form(schema, early_end)["end"] == "2027-02-25"  # no context: no rule
+    assert validate_form(schema, early_end, context={})["end"] == "2027-02-25"  # none listed

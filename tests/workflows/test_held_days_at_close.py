@@ -137,16 +137,26 @@ async def test_held_days_are_asked_about_before_the_last_bill_and_a_retro_auth_b
     assert "outside the authorized dates" in held["reason"]
     assert "450.00" in task.reason and HELD_DAY.isoformat() in task.reason
 
-    await rig.complete(
-        task,
-        {
-            "decision": "retro_authorization",
-            "number": "RETRO-7",
-            "start": HELD_DAY.isoformat(),
-            "end": HELD_DAY.isoformat(),
-            "units": "1",
-        },
-    )
+    retro = {
+        "decision": "retro_authorization",
+        "number": "RETRO-7",
+        "start": HELD_DAY.isoformat(),
+        "end": HELD_DAY.isoformat(),
+        "units": "1",
+    }
+    gateway = task_gateway(rig.env, rig.sessions)
+    assert (await gateway.claim(task.id, "bea")).ok
+    # A retro-authorization ending before the held day would release nothing and the
+    # biller would be asked again about the same day: refused on the field, task kept.
+    before = {"start": (HELD_DAY - ad(30)).isoformat(), "end": (HELD_DAY - ad(1)).isoformat()}
+    short = {**retro, **before}
+    refused = await gateway.complete(task.id, "bea", short)
+    assert not refused.ok
+    assert refused.field_errors == {
+        "end": f"must be on or after {HELD_DAY.isoformat()}, the last day listed"
+    }
+    assert rig.task(task.id).status == "claimed"
+    assert (await gateway.complete(task.id, "bea", retro)).ok
     status = await closed(rig, handle, "SHELD01")
     assert status.stage is Stage.CLOSED
     auth = rig.authorization("SHELD01")
