@@ -55,3 +55,32 @@ class ShapeWorkflow:
     @workflow.signal(name="nudge")
     def nudge(self, n: int) -> None:
         self._signals += 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParentInput:
+    activities: int  # in the whole tree: the parent's share plus its children's
+    children: int
+
+
+@workflow.defn(name="BenchParent")
+class ParentWorkflow:
+    """``activities`` no-op activities in all, shared between itself and ``children``
+    child ``BenchShape`` workflows started one after another: with ``children=0``, the
+    same work in one execution."""
+
+    @workflow.run
+    async def run(self, inp: ParentInput) -> int:
+        share = inp.activities // (inp.children + 1)
+        own = inp.activities - share * inp.children
+        for n in range(own):
+            await workflow.execute_activity(
+                "bench.noop", n, start_to_close_timeout=timedelta(seconds=30)
+            )
+        for c in range(inp.children):
+            await workflow.execute_child_workflow(
+                ShapeWorkflow.run,
+                ShapeInput(activities=share, updates=0, timers=0),
+                id=f"{workflow.info().workflow_id}-child-{c}",
+            )
+        return inp.activities

@@ -1,0 +1,113 @@
+"""What one more workflow execution costs, apart from the events it carries.
+
+    .venv/bin/python -m bench.workflow_cost [--trees 200] [--activities 48] [--children 5]
+
+An episode tree is several executions (the episode, its claims, its tasks) where the
+episodes benchmark's baseline is one. This runs ``--trees`` ``BenchParent`` workflows
+three times on one fresh dev server: with the same number of no-op activities in one
+execution, split between a parent and ``--children`` children, and in one execution
+again (the server's database has grown by then; the two flat runs bracket the split
+one). Prints wall time and CPU (this process, which is the worker, and the dev server)
+per tree, and the difference per extra execution. A measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from bench.episodes import proc_stats
+from bench.shape_workflow import ParentInput, ParentWorkflow, ShapeWorkflow, noop
+from iopbill.codec import data_converter
+from iopbill.sandbox import workflow_runner
+from iopbill.temporal import dev_server_flags, temporal_cli_path
+from tests.conftest import TEST_PHI_KEY
+
+
+def cpu(server_pid: int) -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime, proc_stats(server_pid)[0]
+
+
+async def run_trees(
+    client: Client, queue: str, tag: str, trees: int, inp: ParentInput, server_pid: int
+) -> tuple[float, float, float]:
+    """Wall seconds, worker and server CPU seconds per tree."""
+    w0, s0 = cpu(server_pid)
+    t0 = time.perf_counter()
+    await asyncio.gather(
+        *[
+            client.execute_workflow(ParentWorkflow.run, inp, id=f"{tag}-{i}", task_queue=queue)
+            for i in range(trees)
+        ]
+    )
+    wall = time.perf_counter() - t0
+    w1, s1 = cpu(server_pid)
+    return wall, (w1 - w0) / trees, (s1 - s0) / trees
+
+
+async def main(args: argparse.Namespace) -> None:
+    tmp = tempfile.mkdtemp()
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli_path(),
+        dev_server_database_filename=f"{tmp}/temporal.db",
+        dev_server_extra_args=dev_server_flags(),
+        data_converter=data_converter(TEST_PHI_KEY),
+    )
+    port = env.client.service_client.config.target_host.rsplit(":", 1)[1]
+    server_pid = int(
+        subprocess.check_output(["pgrep", "-f", f"start-dev.*--port {port}"]).split()[0]
+    )
+    queue = "bench-workflow-cost"
+    flat = ParentInput(activities=args.activities, children=0)
+    split = ParentInput(activities=args.activities, children=args.children)
+    async with Worker(
+        env.client,
+        task_queue=queue,
+        workflows=[ParentWorkflow, ShapeWorkflow],
+        activities=[noop],
+        activity_executor=ThreadPoolExecutor(8),
+        max_concurrent_workflow_tasks=16,  # as build_worker
+        workflow_runner=workflow_runner(),
+    ):
+        runs = []
+        for name, tag, inp in (
+            ("one execution", "flat-a", flat),
+            (f"1 + {args.children} executions", "split", split),
+            ("one execution again", "flat-b", flat),
+        ):
+            figures = await run_trees(env.client, queue, tag, args.trees, inp, server_pid)
+            runs.append((name, figures))
+    await env.shutdown()
+    print(f"{args.trees} trees of {args.activities} no-op activities each")
+    for name, (wall, worker, server) in runs:
+        print(
+            f"{name:>22}: {wall:6.1f} s ({args.trees / wall:5.2f} trees/s), CPU per tree "
+            f"worker {worker * 1000:5.1f} ms + server {server * 1000:5.1f} ms"
+        )
+    flat_worker = (runs[0][1][1] + runs[2][1][1]) / 2
+    flat_server = (runs[0][1][2] + runs[2][1][2]) / 2
+    _, (_, split_worker, split_server) = runs[1]
+    print(
+        f"per extra execution (mean of the flat runs as the base): worker "
+        f"{(split_worker - flat_worker) / args.children * 1000:.1f} ms, server "
+        f"{(split_server - flat_server) / args.children * 1000:.1f} ms; ratio of CPU per "
+        f"tree, split / flat: {(split_worker + split_server) / (flat_worker + flat_server):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--trees", type=int, default=200)
+    parser.add_argument("--activities", type=int, default=48)
+    parser.add_argument("--children", type=int, default=5)
+    asyncio.run(main(parser.parse_args()))
