@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType, TimeoutType, WorkflowTaskFailedCause
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -82,6 +82,7 @@ from workflows.starters import start_episode
 SHAPE_SAMPLE = 20
 
 PREFERRED = {("write_appeal", "decision"): "do_not_appeal"}
+QUERY_TIMEOUT = timedelta(seconds=15)
 
 
 def answer(schema_name: str, today: date, context: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -162,9 +163,19 @@ async def patient_update(send: Any, stats: dict[str, int]) -> Any:
 
 
 async def episode_today(client: Client, episode_id: str) -> str:
+    """The episode's business date, asked of the workflow. Each try waits at most 15 s: a
+    400-episode run lost seven episodes to status queries that, sent while the workflow's
+    task had just timed out, were never answered and had no deadline."""
     handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
-    status = await send_patiently(lambda: handle.query(EpisodeWorkflow.status))
-    return status.today
+    while True:
+        try:
+            status = await send_patiently(
+                lambda: handle.query(EpisodeWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
+            )
+            return status.today
+        except RPCError as err:
+            if err.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                raise
 
 
 async def document_days(
