@@ -32,7 +32,6 @@ import compileall
 import os
 import re
 import resource
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -45,16 +44,15 @@ from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType, TimeoutType, WorkflowTaskFailedCause
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 import bench
 import workflows
+from bench.dev_server import start_dev_server
 from bench.shape_workflow import ShapeInput, ShapeWorkflow, noop
-from iopbill.codec import data_converter
 from iopbill.sandbox import workflow_runner
 from iopbill.settings import Settings
-from iopbill.temporal import build_worker, dev_server_flags, temporal_cli_path
+from iopbill.temporal import build_worker
 from models.db import episodes as episode_repo
 from models.db.billing_tables import ClaimRow
 from models.db.engine import make_engine, make_sessionmaker
@@ -62,7 +60,6 @@ from models.db.migrate import upgrade
 from models.db.tables import Episode, Task
 from models.forms import FieldType
 from models.task_catalog import get_schema
-from tests.conftest import TEST_PHI_KEY
 from web.episode_gateway import EpisodeGateway
 from web.gateway import TaskGateway, explain_closed_row
 from web.update_retry import send_patiently
@@ -412,16 +409,7 @@ async def main(args: argparse.Namespace) -> None:
     url = f"sqlite:///{tmp}/bench.db"
     upgrade(url)
     sessions = make_sessionmaker(make_engine(url))
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli_path(),
-        dev_server_database_filename=f"{tmp}/temporal.db",
-        dev_server_extra_args=dev_server_flags(),
-        data_converter=data_converter(TEST_PHI_KEY),
-    )
-    port = env.client.service_client.config.target_host.rsplit(":", 1)[1]
-    server_pid = int(
-        subprocess.check_output(["pgrep", "-f", f"start-dev.*--port {port}"]).split()[0]
-    )
+    env, server_pid = await start_dev_server(tmp)
     queue = "bench-episodes"
     settings = Settings(clearinghouse="simulator", day_seconds=day_s, database_url=url)
     ids = [f"B{i:05d}" for i in range(n)]

@@ -16,21 +16,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from bench.dev_server import start_dev_server
 from bench.episodes import proc_stats
 from bench.shape_workflow import ParentInput, ParentWorkflow, ShapeWorkflow, noop
-from iopbill.codec import data_converter
 from iopbill.sandbox import workflow_runner
-from iopbill.temporal import dev_server_flags, temporal_cli_path
-from tests.conftest import TEST_PHI_KEY
 
 
 def cpu(server_pid: int) -> tuple[float, float]:
@@ -57,16 +53,7 @@ async def run_trees(
 
 async def main(args: argparse.Namespace) -> None:
     tmp = tempfile.mkdtemp()
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli_path(),
-        dev_server_database_filename=f"{tmp}/temporal.db",
-        dev_server_extra_args=dev_server_flags(),
-        data_converter=data_converter(TEST_PHI_KEY),
-    )
-    port = env.client.service_client.config.target_host.rsplit(":", 1)[1]
-    server_pid = int(
-        subprocess.check_output(["pgrep", "-f", f"start-dev.*--port {port}"]).split()[0]
-    )
+    env, server_pid = await start_dev_server(tmp)
     queue = "bench-workflow-cost"
     flat = ParentInput(activities=args.activities, children=0)
     split = ParentInput(activities=args.activities, children=args.children)

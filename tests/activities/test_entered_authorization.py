@@ -3,6 +3,7 @@ one record per key, so a retried activity never adds the units twice."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -78,18 +79,10 @@ def test_an_extension_reaching_back_before_the_first_start_widens_the_span(
     """A retro-authorization for held days before the authorization began covers them."""
     acts, version = admitted(sqlite_sessions)
     first = RecordAuthorizationInput(
-        episode_id="E-1",
-        ruleset_version=version,
-        status="approved",
-        number="PA-1",
-        start="2026-11-09",
-        end="2026-11-30",
-        units=10,
-        source="payer",
-    )
-    retro = RecordAuthorizationInput(
-        **{**vars(first), "start": "2026-11-02", "end": "2026-11-06", "units": 4, "extend": True}
-    )
+        episode_id="E-1", ruleset_version=version, status="approved", number="PA-1",
+        start="2026-11-09", end="2026-11-30", units=10, source="payer",
+    )  # fmt: skip
+    retro = replace(first, start="2026-11-02", end="2026-11-06", units=4, extend=True)
     acts.record_authorization(first)
     assert acts.record_authorization(retro).message == "PA-1 extended"
     with sqlite_sessions() as s:
