@@ -48,3 +48,20 @@ def test_a_task_keeps_a_claim_id_with_a_payer_id_as_long_as_its_column(session: 
     session.commit()
     saved = session.get(Task, "T-long-claim")
     assert saved is not None and saved.claim_id == claim_id
+
+
+def test_the_queue_count_triggers_survive_every_migration(db_engine: Engine) -> None:
+    """SQLite alters a column by copying its table, without the table's triggers."""
+    with db_engine.connect() as conn:
+        if db_engine.dialect.name == "sqlite":
+            names = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tasks'"
+            ).scalars()
+            expected = {f"trg_tasks_queue_counts_{n}" for n in ("ins", "del", "upd")}
+        else:
+            names = conn.exec_driver_sql(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'tasks'::regclass"
+                " AND NOT tgisinternal"
+            ).scalars()
+            expected = {"trg_tasks_queue_counts"}
+        assert set(names) == expected
