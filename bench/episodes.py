@@ -48,7 +48,7 @@ from temporalio.worker import Worker
 
 import bench
 import workflows
-from bench.dev_server import start_dev_server
+from bench.dev_server import cpu_now, proc_stats, start_dev_server
 from bench.shape_workflow import ShapeInput, ShapeWorkflow, noop
 from iopbill.sandbox import workflow_runner
 from iopbill.settings import Settings
@@ -230,15 +230,6 @@ async def run_episode(
     handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
     await handle.result()
     return time.perf_counter()
-
-
-def proc_stats(pid: int) -> tuple[float, int]:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    with open(f"/proc/{pid}/status") as fh:
-        hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
-    return cpu, hwm
 
 
 @dataclass
@@ -588,12 +579,6 @@ async def task_trouble(client: Client, ids: list[str]) -> str:
         f"{counts['start-to-close']} start-to-close and {counts['schedule-to-start']} "
         "schedule-to-start timeouts"
     )
-
-
-def cpu_now(server_pid: int) -> tuple[float, float]:
-    """CPU seconds used so far by this process (worker, biller, driver) and by the server."""
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    return me.ru_utime + me.ru_stime, proc_stats(server_pid)[0]
 
 
 async def hold_open(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,22 +22,16 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from bench.dev_server import start_dev_server
-from bench.episodes import proc_stats
+from bench.dev_server import cpu_now, start_dev_server
 from bench.shape_workflow import ParentInput, ParentWorkflow, ShapeWorkflow, noop
 from iopbill.sandbox import workflow_runner
-
-
-def cpu(server_pid: int) -> tuple[float, float]:
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    return me.ru_utime + me.ru_stime, proc_stats(server_pid)[0]
 
 
 async def run_trees(
     client: Client, queue: str, tag: str, trees: int, inp: ParentInput, server_pid: int
 ) -> tuple[float, float, float]:
     """Wall seconds, worker and server CPU seconds per tree."""
-    w0, s0 = cpu(server_pid)
+    w0, s0 = cpu_now(server_pid)
     t0 = time.perf_counter()
     await asyncio.gather(
         *[
@@ -47,7 +40,7 @@ async def run_trees(
         ]
     )
     wall = time.perf_counter() - t0
-    w1, s1 = cpu(server_pid)
+    w1, s1 = cpu_now(server_pid)
     return wall, (w1 - w0) / trees, (s1 - s0) / trees
 
 

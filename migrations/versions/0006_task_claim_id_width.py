@@ -6,9 +6,7 @@ Revision ID: 0006
 Revises: 0005
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,25 +17,23 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _sqlite_triggers() -> tuple[str, ...]:
-    """The task_queue_counts triggers of revision 0002, one statement each."""
-    spec = importlib.util.spec_from_file_location("rev_0002", Path(__file__).with_name("0002_web.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return tuple(module.SQLITE_TRIGGERS)
-
-
 def _claim_id_width(old: int, new: int) -> None:
+    bind = op.get_bind()
+    # SQLite alters a column by copying the table, and the copy has no triggers: keep the
+    # ones on tasks (task_queue_counts follows them) and put them back afterwards.
+    triggers: list[str] = []
+    if bind.dialect.name == "sqlite":
+        triggers = list(
+            bind.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tasks'"
+            ).scalars()
+        )
     with op.batch_alter_table("tasks") as batch:
         batch.alter_column(
             "claim_id", existing_type=sa.String(old), type_=sa.String(new), existing_nullable=True
         )
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite alters a column by copying the table, and the copy has no triggers: put
-        # back the ones that keep task_queue_counts in step.
-        for statement in _sqlite_triggers():
-            op.execute(statement)
+    for statement in triggers:
+        op.execute(statement)
 
 
 def upgrade() -> None:
