@@ -36,20 +36,21 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType, TimeoutType, WorkflowTaskFailedCause
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 import bench
 import workflows
 from bench.dev_server import cpu_now, proc_stats, start_dev_server
 from bench.shape_workflow import ShapeInput, ShapeWorkflow, noop
+from iopbill.codec import SharedPayloadConverter
 from iopbill.sandbox import workflow_runner
 from iopbill.settings import Settings
 from iopbill.temporal import build_worker
@@ -62,7 +63,7 @@ from models.forms import FieldType
 from models.task_catalog import get_schema
 from web.episode_gateway import EpisodeGateway
 from web.gateway import TaskGateway, explain_closed_row
-from web.update_retry import send_patiently
+from workflows.clock import BusinessClock
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     DocumentDayInput,
@@ -79,7 +80,6 @@ from workflows.starters import start_episode
 SHAPE_SAMPLE = 20
 
 PREFERRED = {("write_appeal", "decision"): "do_not_appeal"}
-QUERY_TIMEOUT = timedelta(seconds=15)
 
 
 def answer(schema_name: str, today: date, context: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -159,24 +159,48 @@ async def patient_update(send: Any, stats: dict[str, int]) -> Any:
         await asyncio.sleep(1)
 
 
-async def episode_today(client: Client, episode_id: str) -> str:
-    """The episode's business date, asked of the workflow. Each try waits at most 15 s: a
-    400-episode run lost seven episodes to status queries that, sent while the workflow's
-    task had just timed out, were never answered and had no deadline."""
+async def episode_clock(client: Client, episode_id: str, day_s: float) -> BusinessClock:
+    """The episode's business clock, read once from its history instead of asked for with
+    a status query before every documented day (about ten queries per episode, each a
+    workflow activation that the baseline never pays): the episode anchors its clock at
+    ``workflow.now()`` of its first workflow task (``BusinessClock.start``)."""
+    history = await client.get_workflow_handle(episode_workflow_id(episode_id)).fetch_history()
+    first = next(
+        e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
+    )
+    return BusinessClock.start(first.event_time.ToDatetime(tzinfo=UTC), day_s)
+
+
+async def check_clock(client: Client, episode_id: str, clock: BusinessClock) -> None:
+    """Once a run: the clock read from the history is never behind the workflow's own.
+
+    A query answers with the date of the workflow's last task (queries do not move
+    workflow time), so under load it may lag the clock; it must never lead it. The other
+    direction is checked on every documented day: the workflow refuses a day from its
+    future, and ``patient_update`` stops the run on a refusal."""
     handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
-    while True:
-        try:
-            status = await send_patiently(
-                lambda: handle.query(EpisodeWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
-            )
-            return status.today
-        except RPCError as err:
-            if err.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-                raise
+    status = await handle.query(EpisodeWorkflow.status)
+    now = business_today(clock)
+    if status.today > now:
+        raise RuntimeError(
+            f"episode {episode_id} says today is {status.today}; its clock read from the "
+            f"history says {now}"
+        )
+
+
+def business_today(clock: BusinessClock) -> str:
+    """Today on the episode's clock. The workflow reads its own clock later (when it
+    takes the Update), so it never sees a documented day from its future."""
+    return clock.today(datetime.now(UTC)).isoformat()
 
 
 async def document_days(
-    client: Client, episode_id: str, days: int, day_s: float, stats: dict[str, int]
+    client: Client,
+    episode_id: str,
+    clock: BusinessClock,
+    days: int,
+    day_s: float,
+    stats: dict[str, int],
 ) -> list[float]:
     """Document ``days`` business days, one a day on the clock (a clinician documents each
     day when it comes, however long the last save took); return each Update's latency (s)."""
@@ -185,10 +209,10 @@ async def document_days(
     start, last = time.perf_counter(), ""
     for i in range(days):
         await asyncio.sleep(max(0.0, start + i * day_s * 1.05 - time.perf_counter()))
-        today = await episode_today(client, episode_id)
+        today = business_today(clock)
         while today == last:  # a slow save ran into the next day's slot: wait for its date
             await asyncio.sleep(day_s / 5)
-            today = await episode_today(client, episode_id)
+            today = business_today(clock)
         last = today
         doc = DocumentDayInput(
             day={
@@ -223,8 +247,11 @@ async def run_episode(
         StartEpisodeInput(episode_id=episode_id, payer_id=payer, day_seconds=day_s),
     )
     await wait_for_stage(sessions, episode_id, {Stage.ACTIVE.value}, day_s)
-    await document_days(client, episode_id, days, day_s, stats)
-    today = await episode_today(client, episode_id)
+    clock = await episode_clock(client, episode_id, day_s)
+    if episode_id.endswith("00000"):
+        await check_clock(client, episode_id, clock)
+    await document_days(client, episode_id, clock, days, day_s, stats)
+    today = business_today(clock)
     gw = EpisodeGateway(client, queue)
     await patient_update(partial(gw.discharge, episode_id, today, "bench"), stats)
     handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
@@ -454,6 +481,8 @@ async def main(args: argparse.Namespace) -> None:
         f"sent again: {stats.get('busy_resends', 0)}; load average at end: "
         f"{loadavg()}"
     )
+    built, reused = SharedPayloadConverter().adapters_built_and_reused()
+    print(f"pydantic type adapters: {built} built, found in the cache {reused} times")
     print(
         f"worker CPU {cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.1f} s, "
         f"server CPU {scpu1 - scpu0:.1f} s; peak RSS worker {cpu1.ru_maxrss / 1024:.0f} MB, "
@@ -639,7 +668,8 @@ async def hold_open(
 
     async def document_one(e: str) -> list[float]:
         async with gate:  # staff document days across the day, a few at a time
-            return await document_days(client, e, 1, day_s, stats)
+            clock = await episode_clock(client, e, day_s)
+            return await document_days(client, e, clock, 1, day_s, stats)
 
     t1 = time.perf_counter()
     docs = await asyncio.gather(*[document_one(e) for e in ids], return_exceptions=True)

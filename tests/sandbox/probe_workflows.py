@@ -6,6 +6,9 @@ from datetime import datetime, timedelta
 
 from temporalio import activity, workflow
 
+with workflow.unsafe.imports_passed_through():
+    from tests.sandbox.probe_types import Billed, Visit
+
 
 @activity.defn(name="probe.echo")
 def echo(text: str) -> str:
@@ -49,3 +52,20 @@ class ProbeClock:
     @workflow.run
     async def run(self) -> str:
         return datetime.now().isoformat()  # the sandbox must refuse this
+
+
+@activity.defn(name="probe.bill")
+def bill(visit: Visit) -> Billed:
+    return Billed(visit=visit, units=visit.minutes // 60)
+
+
+@workflow.defn(name="ProbeTyped")
+class ProbeTyped:
+    """Dataclasses in, through an activity and out: the converter decodes each by type."""
+
+    @workflow.run
+    async def run(self, visit: Visit) -> Billed:
+        billed: Billed = await workflow.execute_activity(
+            bill, visit, start_to_close_timeout=timedelta(seconds=10)
+        )
+        return billed
