@@ -3,19 +3,17 @@ activities, local activities, timers, Updates and signals, and does nothing else
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import activity, workflow
 
+# Passed through, as the product's workflows pass their *_types modules: a type the
+# sandbox imported afresh would be a new class in every workflow, and the shared payload
+# converter would build its pydantic adapter again for each one.
+with workflow.unsafe.imports_passed_through():
+    from bench.shape_types import ParentInput, ShapeInput
 
-@dataclass(frozen=True, kw_only=True)
-class ShapeInput:
-    activities: int
-    updates: int
-    timers: int
-    local_activities: int = 0
-    signals: int = 0
+__all__ = ["ParentInput", "ParentWorkflow", "ShapeInput", "ShapeWorkflow", "noop"]
 
 
 @activity.defn(name="bench.noop")
@@ -55,12 +53,6 @@ class ShapeWorkflow:
     @workflow.signal(name="nudge")
     def nudge(self, n: int) -> None:
         self._signals += 1
-
-
-@dataclass(frozen=True, kw_only=True)
-class ParentInput:
-    activities: int  # in the whole tree: the parent's share plus its children's
-    children: int
 
 
 @workflow.defn(name="BenchParent")

@@ -1,0 +1,20 @@
+"""Inputs of the baseline workflows in ``bench/shape_workflow.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShapeInput:
+    activities: int
+    updates: int
+    timers: int
+    local_activities: int = 0
+    signals: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParentInput:
+    activities: int  # in the whole tree: the parent's share plus its children's
+    children: int
