@@ -164,11 +164,12 @@ async def episode_clock(client: Client, episode_id: str, day_s: float) -> Busine
     a status query before every documented day (about ten queries per episode, each a
     workflow activation that the baseline never pays): the episode anchors its clock at
     ``workflow.now()`` of its first workflow task (``BusinessClock.start``)."""
-    history = await client.get_workflow_handle(episode_workflow_id(episode_id)).fetch_history()
-    first = next(
-        e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
-    )
-    return BusinessClock.start(first.event_time.ToDatetime(tzinfo=UTC), day_s)
+    handle = client.get_workflow_handle(episode_workflow_id(episode_id))
+    # The first task starts within the first few events: one short page, not the history.
+    async for e in handle.fetch_history_events(page_size=8):
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            return BusinessClock.start(e.event_time.ToDatetime(tzinfo=UTC), day_s)
+    raise RuntimeError(f"episode {episode_id} has not started a workflow task")
 
 
 async def check_clock(client: Client, episode_id: str, clock: BusinessClock) -> None:
