@@ -163,7 +163,7 @@ class ClaimActivities(SettlementActivities):
                     start=a.start,
                     end=a.end,
                     units_authorized=a.units,
-                    units_used=repo.units_billed_elsewhere(session, a.number, row.id),
+                    units_used=repo.units_billed_elsewhere(session, a.number, row),
                 )
                 for a in repo.authorizations_for(session, row.episode_id)
                 if a.number and a.codes and a.status in ("approved", "partial")

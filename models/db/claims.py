@@ -147,13 +147,25 @@ def authorizations_for(session: Session, episode_id: str) -> list[AuthorizationR
     )
 
 
-def units_billed_elsewhere(session: Session, number: str, claim_id: str) -> int:
-    """Units of charges under authorization ``number`` already billed on other claims."""
+def units_billed_elsewhere(session: Session, number: str, claim: ClaimRow) -> int:
+    """Units of the episode's charges under authorization ``number`` already billed on
+    other claims.
+
+    Only the claim's own episode counts: an authorization number is the payer's, and two
+    payers, or one payer for two patients, may issue the same one. A replacement claim
+    (frequency 7) bills the charges of the claim it replaces, which stay on that claim's
+    row, so the claims it replaces do not count either."""
+    own = {claim.id}
+    replaced = claim.original_claim_id
+    while replaced is not None and replaced not in own:
+        own.add(replaced)
+        replaced = session.scalar(select(ClaimRow.original_claim_id).where(ClaimRow.id == replaced))
     total = session.scalar(
         select(func.coalesce(func.sum(ChargeRow.units), 0)).where(
+            ChargeRow.episode_id == claim.episode_id,
             ChargeRow.authorization_number == number,
             ChargeRow.claim_id.is_not(None),
-            ChargeRow.claim_id != claim_id,
+            ChargeRow.claim_id.not_in(own),
         )
     )
     return int(total or 0)

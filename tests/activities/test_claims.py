@@ -15,6 +15,7 @@ from models.claim_tasks import form_field_for
 from models.db import claims as repo
 from models.db.billing_tables import (
     AuthorizationRow,
+    ChargeRow,
     ClaimEvent,
     ClaimRow,
     Denial,
@@ -140,6 +141,95 @@ def test_scrub_counts_authorization_units_billed_on_other_claims(
     result = acts.scrub(ScrubClaimInput(claim_id=claim.claim_id, today=TODAY, attempt=1))
     assert not result.clean
     assert "exceed the 1 authorized units left" in result.field_notes["note"]
+
+
+def authorize(sessions: sessionmaker[Session], claim: Claim, units: int) -> None:
+    with sessions() as s, s.begin():
+        s.add(
+            AuthorizationRow(
+                id=f"{claim.episode_id}:AUTH-1",
+                episode_id=claim.episode_id,
+                payer_id=claim.payer_id,
+                number="AUTH-1",
+                codes=sorted({line.code for line in claim.lines}),
+                start=date(2026, 5, 1),
+                end=date(2026, 5, 31),
+                units=units,
+            )
+        )
+
+
+def billed(sessions: sessionmaker[Session], episode_id: str, claim_id: str, units: int) -> None:
+    """A charge under AUTH-1 already on claim ``claim_id``."""
+    with sessions() as s, s.begin():
+        s.add(
+            ChargeRow(
+                id=f"{claim_id}:charge",
+                episode_id=episode_id,
+                payer_id="medicaid_state",
+                day=date(2026, 5, 2),
+                code="S9480",
+                units=units,
+                status="billed",
+                authorization_number="AUTH-1",
+                claim_id=claim_id,
+            )
+        )
+
+
+def scrub_clean(acts: ClaimActivities, claim_id: str) -> bool:
+    return acts.scrub(ScrubClaimInput(claim_id=claim_id, today=TODAY, attempt=1)).clean
+
+
+def test_units_left_count_only_this_episodes_other_claims(
+    acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
+) -> None:
+    """An authorization number is the payer's: another patient's charges billed under the
+    same number do not use up this episode's units; this episode's other claims do."""
+    claim = build_claim(new_claim_id())
+    store_claim(sqlite_sessions, claim)
+    units = sum(line.units for line in claim.lines)
+    authorize(sqlite_sessions, claim, units + 1)
+    assert scrub_clean(acts, claim.claim_id)
+    billed(sqlite_sessions, "E-OTHER", "E-OTHER:c:1", 5)
+    assert scrub_clean(acts, claim.claim_id)
+    billed(sqlite_sessions, claim.episode_id, f"{claim.episode_id}:c:0", 2)
+    result = acts.scrub(ScrubClaimInput(claim_id=claim.claim_id, today=TODAY, attempt=2))
+    assert not result.clean
+    assert f"exceed the {units + 1 - 2} authorized units left" in result.field_notes["note"]
+
+
+def test_a_replacement_does_not_count_the_units_of_the_claim_it_replaces(
+    acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
+) -> None:
+    """A frequency-7 claim bills again the charges that stay on the original's row."""
+    claim = build_claim(new_claim_id())
+    store_claim(sqlite_sessions, claim)
+    units = sum(line.units for line in claim.lines)
+    authorize(sqlite_sessions, claim, units)
+    billed(sqlite_sessions, claim.episode_id, claim.claim_id, units)
+    posted(
+        acts,
+        claim,
+        store_835(
+            sqlite_sessions,
+            payment(claim, paid=0, cas=(("CO", "197", 45000),), payer_claim_number="PAYER-77"),
+        ),
+    )
+    made = acts.create_replacement(
+        ReplacementInput(
+            claim_id=claim.claim_id, task_id="T9", data={"prior_auth_number": "AUTH-1"}, revision=1
+        )
+    )
+    assert scrub_clean(acts, made.claim_id)
+    with sqlite_sessions() as s, s.begin():  # as the payer's 835 for the replacement leaves it
+        repo.require(s, made.claim_id).payer_claim_number = "PAYER-78"
+    second = acts.create_replacement(
+        ReplacementInput(
+            claim_id=made.claim_id, task_id="T10", data={"prior_auth_number": "AUTH-1"}, revision=2
+        )
+    )
+    assert scrub_clean(acts, second.claim_id)  # a replacement of a replacement: the chain
 
 
 def test_a_paid_remittance_posts_once_and_balances_to_the_cent(
