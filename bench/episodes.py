@@ -51,7 +51,7 @@ import workflows
 from bench.dev_server import cpu_now, proc_stats, start_dev_server
 from bench.shape_workflow import ShapeInput, ShapeWorkflow, noop
 from iopbill.codec import SharedPayloadConverter
-from iopbill.sandbox import workflow_runner
+from iopbill.sandbox import STRICT_ENV, strict_by_default, workflow_runner
 from iopbill.settings import Settings
 from iopbill.temporal import build_worker
 from models.db import episodes as episode_repo
@@ -439,6 +439,7 @@ async def main(args: argparse.Namespace) -> None:
     scpu0, _ = proc_stats(server_pid)
     stop = asyncio.Event()
     print(f"load average at start: {loadavg()}")
+    print("sandbox:", "strict" if strict_by_default() else "trusted (workflows passed through)")
     async with (
         build_worker(env.client, queue, sessions, settings=settings),
         Worker(
@@ -448,7 +449,8 @@ async def main(args: argparse.Namespace) -> None:
             activities=[noop],
             activity_executor=ThreadPoolExecutor(8),
             max_concurrent_workflow_tasks=16,  # as build_worker: same worker shape
-            workflow_runner=workflow_runner(),
+            # the same runner as the product's: trusted unless --strict-sandbox
+            workflow_runner=workflow_runner(trusted=("bench.shape_workflow",)),
         ),
     ):
         await start_inbox(env.client, queue, day_seconds=day_s)
@@ -717,4 +719,12 @@ if __name__ == "__main__":
     parser.add_argument("--payer", default="commercial_alpha")
     parser.add_argument("--open", type=int, default=0, help="hold this many episodes open")
     parser.add_argument("--start-concurrency", type=int, default=20)
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--strict-sandbox",
+        action="store_true",
+        help="re-import workflow modules for every instance, as the test suite does",
+    )
+    parsed = parser.parse_args()
+    if parsed.strict_sandbox:
+        os.environ[STRICT_ENV] = "1"
+    asyncio.run(main(parsed))

@@ -57,7 +57,7 @@ async def main(args: argparse.Namespace) -> None:
         activities=[noop],
         activity_executor=ThreadPoolExecutor(8),
         max_concurrent_workflow_tasks=16,  # as build_worker
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(trusted=("bench.shape_workflow",)),
     ):
         runs = []
         for name, tag, inp in (

@@ -19,17 +19,36 @@ things:
 
 Both lean on the runner's private ``_Instance``; ``requirements.lock`` pins the SDK, and
 ``tests/sandbox/test_runner.py`` fails if the private parts this relies on move.
+
+**Strict and trusted.** The sandbox re-imports a workflow's own modules for every
+workflow instance it creates: 5–9 ms for a ``ClaimWorkflow`` on the benchmark machine
+(``claim.py`` and the four step modules it is split into, their classes and dataclasses
+built again), against 0.2 ms with ``workflows`` passed through. An episode tree is six
+or more instances, so a profile of the episodes benchmark put 9 % of the worker's
+Python time there. A passed-through module is shared by every instance and its calls
+are not intercepted: ``datetime.now()`` in it would run instead of failing the task.
+
+* The **trusted** runner (the default of ``workflow_runner()``, used by the worker, the
+  dev command and the benchmarks) passes ``workflows`` through. What keeps it honest:
+  ``tests/sandbox/test_workflow_purity.py`` reads every module of ``workflows`` and
+  refuses clocks, randomness, I/O, threads and module-level mutable state, and the
+  recorded histories replay under it.
+* The **strict** runner re-imports ``workflows`` per instance, with every runtime
+  restriction. The test suite runs with it (``IOPBILL_STRICT_SANDBOX=1``, set by
+  ``tests/conftest.py``), so every workflow test still fails on a non-deterministic call.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
 from temporalio.converter import SerializationContext
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.worker.workflow_sandbox._runner import _Instance
 
 _COMPILED: dict[str, CodeType] = {}
@@ -58,6 +77,25 @@ class _Runner(SandboxedWorkflowRunner):
         return _Sandboxed(det, self.runner_class, self.restrictions)
 
 
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandboxed runner every iopbill worker and replayer uses."""
-    return _Runner()
+STRICT_ENV = "IOPBILL_STRICT_SANDBOX"
+TRUSTED_PACKAGES = ("workflows",)
+
+
+def strict_by_default() -> bool:
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
+
+def workflow_runner(
+    *, strict: bool | None = None, trusted: Sequence[str] = ()
+) -> SandboxedWorkflowRunner:
+    """The sandboxed runner every iopbill worker and replayer uses.
+
+    Trusted (the default unless ``IOPBILL_STRICT_SANDBOX`` is set): ``workflows`` and the
+    ``trusted`` modules (a benchmark's own workflow) are passed through, not re-imported
+    for each instance. Strict: the SDK's restrictions as they are."""
+    if strict is None:
+        strict = strict_by_default()
+    restrictions = SandboxRestrictions.default
+    if not strict:
+        restrictions = restrictions.with_passthrough_modules(*TRUSTED_PACKAGES, *trusted)
+    return _Runner(restrictions=restrictions)

@@ -76,6 +76,7 @@ def build_worker(
     max_activity_threads: int = 32,
     max_cached_workflows: int = 4000,
     max_workflow_tasks: int = 16,
+    strict_sandbox: bool | None = None,
 ) -> Worker:
     """The worker of every iopbill workflow and activity.
 
@@ -91,6 +92,9 @@ def build_worker(
     acceptance is refused by the server, and on replay the run then failed with a
     nondeterminism error and stayed stuck (9 of 400 episodes in one benchmark). Tasks
     the worker has not taken wait on the server, where waiting is not a failed attempt.
+
+    ``strict_sandbox``: see ``iopbill.sandbox.workflow_runner`` (None: the environment's
+    choice, trusted unless ``IOPBILL_STRICT_SANDBOX`` is set).
     """
     return Worker(
         client,
@@ -103,7 +107,7 @@ def build_worker(
         max_concurrent_activities=max_activity_threads,
         max_cached_workflows=max_cached_workflows,
         max_concurrent_workflow_tasks=max_workflow_tasks,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(strict=strict_sandbox),
         # How long a task waits for this worker before it goes to the shared queue with
         # the workflow's whole history. At 2 s, a busy worker sent tasks back 1.5 to 2.6
         # times per episode history in 200-episode benchmarks (none at the SDK's 10 s);

@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from iopbill.codec import data_converter
+from iopbill.sandbox import STRICT_ENV
 from iopbill.temporal import (
     dev_server_flags,
     register_search_attributes,
@@ -27,6 +28,13 @@ from models.db.migrate import upgrade
 TEST_PHI_KEY = "dGVzdC1vbmx5LXBoaS1rZXktb2YtMzItYnl0ZXMhISE="
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 DB_KINDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Workflow tests run under the strict sandbox: ``workflows`` is re-imported for each
+    instance and a non-deterministic call fails the task (iopbill/sandbox.py). A test
+    that means the trusted runner asks for it with ``workflow_runner(strict=False)``."""
+    os.environ.setdefault(STRICT_ENV, "1")
 
 
 def _fresh_pg_schema(url: str) -> str:

@@ -31,7 +31,7 @@ DB_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5)
 )
 SEND_TIMEOUT = timedelta(seconds=60)
-RULE_ERRORS = [ErrorType.DAY_INVALID, ErrorType.AUTH_INCOMPLETE, ErrorType.NOT_FOUND]
+RULE_ERRORS = (ErrorType.DAY_INVALID, ErrorType.AUTH_INCOMPLETE, ErrorType.NOT_FOUND)
 
 
 def open_task_input(

@@ -10,13 +10,16 @@ SDK parts the runner leans on are still where it expects them.
 from __future__ import annotations
 
 import inspect
+import os
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from temporalio.api.common.v1 import Payload
+import temporalio.workflow
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.converter import (
     ActivitySerializationContext,
@@ -27,13 +30,16 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker, WorkflowRunner
+from temporalio.worker import Worker, WorkflowInstanceDetails, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
-from temporalio.worker.workflow_sandbox._runner import _Instance
+from temporalio.worker.workflow_sandbox._runner import _fake_info, _Instance
 
 from iopbill import sandbox
 from iopbill.sandbox import workflow_runner
 from tests.sandbox.probe_workflows import ProbeChild, ProbeClock, ProbeParent, echo
+from workflows.claim import ClaimWorkflow
+from workflows.episode import EpisodeWorkflow
+from workflows.human_task import HumanTaskWorkflow
 
 
 def describe(context: SerializationContext | None) -> str:
@@ -148,3 +154,41 @@ async def test_each_code_string_is_compiled_once(ts_env: WorkflowEnvironment) ->
         assert compiled[code] is obj  # reused, not compiled again
     await run_probe(ts_env, workflow_runner(), f"probe-{uuid.uuid4().hex[:8]}")
     assert compiled == sandbox._COMPILED
+
+
+def instance_class(runner: SandboxedWorkflowRunner, cls: type) -> type:
+    """The workflow class a new sandboxed instance of ``cls`` runs (details as the SDK's
+    own ``prepare_workflow`` builds them)."""
+    defn = temporalio.workflow._Definition.must_from_class(cls)
+    details = WorkflowInstanceDetails(
+        payload_converter_factory=DataConverter.default._new_payload_converter,
+        failure_converter_class=DataConverter.default.failure_converter_class,
+        interceptor_classes=[],
+        defn=defn,
+        info=_fake_info,
+        randomness_seed=-1,
+        extern_functions={},
+        disable_eager_activity_execution=False,
+        worker_level_failure_exception_types=[],
+        patch_activation_callback=None,
+        last_completion_result=Payloads(),
+        last_failure=Failure(),
+    )
+    instance: Any = runner.create_instance(details)
+    return instance.globals_and_locals["__temporal_workflow_class"]  # type: ignore[no-any-return]
+
+
+async def test_the_trusted_runner_shares_workflows_and_the_strict_one_reimports_them() -> None:
+    """Trusted (the worker's default): the instance runs the host's own class, so nothing
+    of ``workflows`` is imported again. Strict (the suite's): a fresh copy per instance."""
+    for cls in (ClaimWorkflow, EpisodeWorkflow, HumanTaskWorkflow):
+        assert instance_class(workflow_runner(strict=False), cls) is cls
+        again = instance_class(workflow_runner(strict=True), cls)
+        assert again is not cls and again.__qualname__ == cls.__qualname__
+    probe = instance_class(workflow_runner(strict=False), ProbeClock)
+    assert probe is not ProbeClock  # a module outside ``workflows`` stays sandboxed
+
+
+def test_the_strict_sandbox_is_the_suites_default() -> None:
+    assert sandbox.strict_by_default()
+    assert os.environ[sandbox.STRICT_ENV] == "1"

@@ -592,11 +592,14 @@ def test_the_recorded_claim_histories_exist() -> None:
     assert {p.stem for p in HISTORIES} >= {"claim_paid", "claim_appeal_overturned"}
 
 
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "trusted"])
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_recorded_claim_history_replays_without_nondeterminism(path: Path) -> None:
+async def test_recorded_claim_history_replays_without_nondeterminism(
+    path: Path, strict: bool
+) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(strict=strict),
         workflows=CLAIM_WORKFLOWS,
         data_converter=data_converter(TEST_PHI_KEY),
     )

@@ -44,11 +44,16 @@ GOOD_INTAKE = {
 
 @pytest.fixture
 async def worker(
-    ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
+    request: pytest.FixtureRequest,
+    ts_env: WorkflowEnvironment,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
 ) -> AsyncIterator[Worker]:
+    """The suite's strict sandbox, unless a test asks for ``False`` (the trusted runner)."""
+    strict: bool | None = getattr(request, "param", None)
     with sqlite_sessions() as s, s.begin():
         user_repo.create_user(s, username="sam", password="password1", roles=["supervisor"])
-    async with build_worker(ts_env.client, task_queue, sqlite_sessions) as w:
+    async with build_worker(ts_env.client, task_queue, sqlite_sessions, strict_sandbox=strict) as w:
         yield w
         await terminate_open(ts_env, task_queue)
 
@@ -82,6 +87,7 @@ def row(sessions: sessionmaker[Session], task_id: str) -> Task | None:
         return task_repo.get(s, task_id)
 
 
+@pytest.mark.parametrize("worker", [None, False], indirect=True, ids=["strict", "trusted"])
 async def test_claim_then_complete_returns_the_answer_and_records_history(
     ts_env: WorkflowEnvironment,
     worker: Worker,

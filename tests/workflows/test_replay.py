@@ -23,11 +23,13 @@ def test_the_recorded_histories_cover_episode_and_task_workflows() -> None:
     assert {"episode_intake", "task_intake_completed", "task_escalated_withdrawn"} <= names
 
 
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "trusted"])
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_recorded_history_replays_without_nondeterminism(path: Path) -> None:
+async def test_recorded_history_replays_without_nondeterminism(path: Path, strict: bool) -> None:
+    """Under the suite's strict sandbox and the worker's trusted one (iopbill/sandbox.py)."""
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(strict=strict),
         workflows=[EpisodeWorkflow, HumanTaskWorkflow],
         data_converter=data_converter(TEST_PHI_KEY),
     )
