@@ -15,7 +15,10 @@ and how many times it was sent, never by control numbers, so a run is reproducib
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -67,7 +70,7 @@ from .payer_answers import (
 )
 from .protocol import InboundFile, OutboundFile
 
-__all__ = ["MARKERS", "Simulator"]
+__all__ = ["MARKERS", "PAYER_CPU", "Simulator"]
 
 MARKERS = (
     "INACT",
@@ -110,6 +113,35 @@ def _stem(name: str) -> str:
     return name.rsplit(".", 1)[0]
 
 
+class _ThreadCpu:
+    """CPU seconds spent in a block of code, summed over the threads that ran it.
+
+    The payers' side of the simulator (reading what we sent, deciding, writing answers)
+    runs in the worker process, though a real payer's costs are not ours; the episodes
+    benchmark reads this to show the worker's CPU with and without it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds = 0.0
+
+    @contextmanager
+    def measure(self) -> Iterator[None]:
+        start = time.thread_time()
+        try:
+            yield
+        finally:
+            spent = time.thread_time() - start
+            with self._lock:
+                self._seconds += spent
+
+    def seconds(self) -> float:
+        with self._lock:
+            return self._seconds
+
+
+PAYER_CPU = _ThreadCpu()
+
+
 class Simulator:
     name = "simulator"
 
@@ -130,7 +162,7 @@ class Simulator:
 
     # -- protocol --------------------------------------------------------------------
     def send(self, out: OutboundFile, *, now: datetime) -> None:
-        with unit_of_work(self._sessions) as s:
+        with PAYER_CPU.measure(), unit_of_work(self._sessions) as s:
             stem = _stem(out.name)
             if repo.count_inbound_named(s, stem + "."):
                 return  # answered already (a retried send)

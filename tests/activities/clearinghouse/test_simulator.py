@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.clearinghouse.activities import ClearinghouseActivities
 from activities.clearinghouse.documents import read_auth_response
 from activities.clearinghouse.protocol import OutboundFile
-from activities.clearinghouse.simulator import Simulator
+from activities.clearinghouse.simulator import PAYER_CPU, Simulator
 from models.db import x12files as repo
 from models.db.billing_tables import ClaimRow, X12File
 from models.db.engine import make_sessionmaker
@@ -313,3 +313,17 @@ def test_a_dependent_is_asked_about_and_answered_in_the_dependent_loop(
     (answer,) = response.results
     assert answer.dependent is not None and answer.dependent.first_name == "ADA"
     assert answer.subscriber.first_name == "JOHN"
+
+
+def test_the_payers_cpu_is_counted_for_each_send_and_only_there(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    """The episodes benchmark reports the worker's CPU with and without the simulated
+    payers (``PAYER_CPU``): a send adds to it; reading the answers is ours and does not."""
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id="G777", claim_ids=("E1:c:1",))
+    before = PAYER_CPU.seconds()
+    submit(acts, "E1:c:1", 0)
+    after_send = PAYER_CPU.seconds()
+    assert after_send > before
+    assert of(poll(0), "AckNotice")
+    assert PAYER_CPU.seconds() == after_send
