@@ -76,15 +76,21 @@ class ClaimWorkflow:
     # -- signals and query -----------------------------------------------------------------
     @workflow.signal(name=SIGNAL_ACKNOWLEDGED)
     def acknowledged(self, notice: AckNotice) -> None:
-        self._steps.s.acks.append(notice)
+        s = self._steps.s
+        if s.notices.first_sight(f"ack:{notice.source}", notice.x12_file_id):
+            s.acks.append(notice)
 
     @workflow.signal(name=SIGNAL_REMITTED)
     def remitted(self, notice: RemitNotice) -> None:
-        self._steps.s.remits.append(notice)
+        s = self._steps.s
+        if s.notices.first_sight(f"remit:{notice.claim_index}", notice.x12_file_id):
+            s.remits.append(notice)
 
     @workflow.signal(name=SIGNAL_STATUS_ANSWERED)
     def status_answered(self, notice: StatusNotice) -> None:
-        self._steps.s.statuses.append(notice)
+        s = self._steps.s
+        if s.notices.first_sight(f"status:{notice.category}:{notice.status}", notice.x12_file_id):
+            s.statuses.append(notice)
 
     @workflow.query(name="status")
     def status(self) -> ClaimStatusView:

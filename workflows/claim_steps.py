@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clock import BusinessClock
     from workflows.human_task import HumanTaskWorkflow, withdraw_task
     from workflows.ids import task_workflow_id
+    from workflows.notices import SeenNotices
     from workflows.task_types import OpenTaskInput, TaskResult, TaskStatus
 
 T = TypeVar("T")
@@ -82,6 +83,8 @@ class ClaimState:
     # for the 835 ends and the denial is routed by its CARC (patched).
     finalized: FinalizedDenial | None = None
     finalized_count: int = 0
+    # Notices already taken, by file (the inbox may deliver one twice).
+    notices: SeenNotices = field(default_factory=SeenNotices)
 
 
 class ClaimSteps:

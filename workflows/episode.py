@@ -28,6 +28,7 @@ from workflows.episode_attendance import EpisodeAttendance  # sandboxed with the
 from workflows.episode_authorization import EpisodeAuthorization
 from workflows.episode_held import EpisodeHeldDays
 from workflows.episode_runtime import EpisodeRuntime
+from workflows.notices import SeenNotices
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search
@@ -93,6 +94,7 @@ class EpisodeWorkflow:
         self._held = EpisodeHeldDays(self._rt, self._authorization)
         self._eligibility: EligibilityNotice | None = None
         self._recheck: str | None = None  # coverage edited in eligibility: who, so check again
+        self._notices = SeenNotices()  # the inbox may deliver a file's notice twice
         if self._s.clock is None:
             # Set here, not in run(): an Update delivered with the start is validated
             # before run() begins, and its validator needs the business date.
@@ -233,12 +235,14 @@ class EpisodeWorkflow:
 
     @workflow.signal(name=SIGNAL_ELIGIBILITY)
     def eligibility_answered(self, notice: EligibilityNotice) -> None:
-        self._eligibility = notice
+        if self._notices.first_sight("eligibility", notice.x12_file_id):
+            self._eligibility = notice
 
     # -- authorization (workflows/episode_authorization.py) -----------------------------------
     @workflow.signal(name=SIGNAL_AUTH_DECISION)
     def authorization_decided(self, notice: AuthDecisionNotice) -> None:
-        self._authorization.notice = notice
+        if self._notices.first_sight("authorization", notice.x12_file_id):
+            self._authorization.notice = notice
 
     # -- attending (helpers in workflows/episode_attendance.py) -------------------------------
     async def _attend(self) -> None:

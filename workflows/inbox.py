@@ -1,13 +1,14 @@
 """ClearinghouseInboxWorkflow (id ``clearinghouse:inbox``): the one reader of inbound files.
 
 Every ``poll_seconds`` it runs ``clearinghouse.poll_inbox`` with ``workflow.now()`` (so
-simulated payers answer on workflow time), sends each delivery as a signal to its
-target (``claim:{id}`` or ``episode:{id}``) — the 835s last, once the poll's other
-signals are delivered — and opens one "unmatched file" task per
-file that could not be read or matched — also when a delivery's target workflow no
-longer exists. Tasks are children with ``ParentClosePolicy.ABANDON`` and the id
-``task:unmatched-file-{x12 file id}``, so they outlive the inbox's continue-as-new.
-Continues as new every ``polls_per_run`` polls.
+simulated payers answer on workflow time), has ``clearinghouse.deliver`` signal each
+delivery to its target (``claim:{id}`` or ``episode:{id}``) with the worker's client —
+each target's 835s after its other notices (patch ``inbox-deliver-by-activity``; before
+it, this workflow sent the signals itself, every 835 after the poll's other signals) —
+and opens one "unmatched file" task per file that could not be read or matched — also
+when a delivery's target workflow no longer exists. Tasks are children with
+``ParentClosePolicy.ABANDON`` and the id ``task:unmatched-file-{x12 file id}``, so they
+outlive the inbox's continue-as-new. Continues as new every ``polls_per_run`` polls.
 
 A claim notice whose ``claim:{id}`` cannot be signalled (the claim is resolved and its
 workflow closed) goes to ``clearinghouse.record_late_notices`` (patch
@@ -45,7 +46,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human_task import HumanTaskWorkflow
     from workflows.ids import task_workflow_id
     from workflows.inbox_types import (
+        DELIVER_ACTIVITY,
         RECORD_LATE_ACTIVITY,
+        DeliverInput,
+        DeliverResult,
         LateNotice,
         LateVerdict,
         RecordLateNoticesInput,
@@ -68,6 +72,10 @@ REMITS_LAST_PATCH = "inbox-remits-after-acks"
 # straight away.
 LATE_NOTICES_PATCH = "inbox-late-claim-notices"
 RECORD_LATE_TIMEOUT = timedelta(seconds=60)
+# Patch: a poll's deliveries are signalled by the activity clearinghouse.deliver with the
+# worker's client, not by this workflow (see activities/clearinghouse/deliver.py).
+DELIVER_PATCH = "inbox-deliver-by-activity"
+DELIVER_TIMEOUT = timedelta(seconds=120)
 CLAIM_SIGNALS = frozenset({SIGNAL_ACKNOWLEDGED, SIGNAL_STATUS_ANSWERED, SIGNAL_REMITTED})
 
 
@@ -148,13 +156,24 @@ class ClearinghouseInboxWorkflow:
 
     async def _signal_all(self, deliveries: list[Delivery]) -> list[str | None]:
         """Send every delivery; for each, why it could not be delivered, or None."""
+        if workflow.patched(DELIVER_PATCH):
+            if not deliveries:
+                return []
+            sent: DeliverResult = await workflow.execute_activity(
+                DELIVER_ACTIVITY,
+                DeliverInput(deliveries=deliveries),
+                result_type=DeliverResult,
+                start_to_close_timeout=DELIVER_TIMEOUT,
+                retry_policy=POLL_RETRY,
+            )
+            return sent.errors
         if not workflow.patched(REMITS_LAST_PATCH):
             return list(await asyncio.gather(*(self._signal(d) for d in deliveries)))
         outcomes: list[str | None] = [None] * len(deliveries)
         for remits in (False, True):  # the rest at once, then the 835s at once
             batch = [i for i, d in enumerate(deliveries) if (d.signal == SIGNAL_REMITTED) is remits]
-            sent = await asyncio.gather(*(self._signal(deliveries[i]) for i in batch))
-            for i, error in zip(batch, sent, strict=True):
+            results = await asyncio.gather(*(self._signal(deliveries[i]) for i in batch))
+            for i, error in zip(batch, results, strict=True):
                 outcomes[i] = error
         return outcomes
 

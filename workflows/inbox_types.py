@@ -1,4 +1,5 @@
-"""Payloads between the inbox workflow and ``clearinghouse.record_late_notices``.
+"""Payloads between the inbox workflow and its activities ``clearinghouse.deliver`` and
+``clearinghouse.record_late_notices``.
 
 Frozen kw_only dataclasses; new fields always get defaults (old histories replay).
 """
@@ -11,6 +12,22 @@ from enum import StrEnum
 from workflows.claim_types import Delivery
 
 RECORD_LATE_ACTIVITY = "clearinghouse.record_late_notices"
+DELIVER_ACTIVITY = "clearinghouse.deliver"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliverInput:
+    """One poll's deliveries, in the order the poll read them."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliverResult:
+    """For each delivery of the input, in the same order: why it could not be delivered
+    (its workflow does not exist or has closed), or None."""
+
+    errors: list[str | None] = field(default_factory=list)
 
 
 class LateVerdict(StrEnum):

@@ -70,13 +70,17 @@ from workflows.claim_types import (
 from workflows.episode_types import AuthRequestInput, EligibilityInquiryInput
 from workflows.errors import ErrorType
 from workflows.inbox_types import (
+    DELIVER_ACTIVITY,
     RECORD_LATE_ACTIVITY,
+    DeliverInput,
+    DeliverResult,
     RecordLateNoticesInput,
     RecordLateNoticesResult,
 )
 
 from . import documents as docs
 from .config import PartnerConfig, load_partners
+from .deliver import deliver
 from .inbox import take_in
 from .late import record_late
 from .mapping import (
@@ -430,6 +434,11 @@ class ClearinghouseActivities:
             self.adapter.acknowledge(f, ok=readable)
         return intake.result
 
+    @activity.defn(name=DELIVER_ACTIVITY)
+    async def deliver(self, inp: DeliverInput) -> DeliverResult:
+        """Signal one poll's deliveries with the worker's client: see :mod:`.deliver`."""
+        return DeliverResult(errors=await deliver(activity.client(), inp.deliveries))
+
     @activity.defn(name=RECORD_LATE_ACTIVITY)
     def record_late_notices(self, inp: RecordLateNoticesInput) -> RecordLateNoticesResult:
         """Claim notices the inbox could not signal: see :mod:`.late`."""
@@ -445,6 +454,7 @@ class ClearinghouseActivities:
             self.send_eligibility,
             self.request_authorization,
             self.poll_inbox,
+            self.deliver,
             self.record_late_notices,
         ]
 

@@ -334,6 +334,31 @@ async def test_a_277ca_rejection_opens_a_fix_task_with_the_payers_message_then_r
     assert rig.row(claim.claim_id).clean_first_pass is False
 
 
+async def test_a_notice_delivered_twice_is_taken_once(rig: Rig) -> None:
+    """The inbox's delivery activity sends a poll's notices again when it is retried: a
+    277CA rejection that arrives twice must not reject the corrected resubmission too."""
+    claim = build_claim(new_claim_id())
+    handle = await rig.start(claim)
+    await rig.submitted(claim.claim_id)
+    rejection = AckNotice(
+        claim_id=claim.claim_id,
+        source="277CA",
+        accepted=False,
+        message="A7:562 entity's authorization number invalid",
+        field="claim.prior_auth_number",
+        x12_file_id=41,
+    )
+    await handle.signal(ClaimWorkflow.acknowledged, rejection)
+    await handle.signal(ClaimWorkflow.acknowledged, rejection)
+    task = await rig.open_task(claim.claim_id, "fix_rejected_claim")
+    await rig.complete(task.id, {"prior_auth_number": "AUTH-2"})
+    await rig.submitted(claim.claim_id, times=2)
+    await idle(handle)
+    assert [t.status for t in rig.tasks(claim.claim_id, "fix_rejected_claim")] == ["completed"]
+    assert rig.row(claim.claim_id).status == "submitted"
+    await rig.accept(handle, claim.claim_id)
+
+
 async def test_no_acknowledgement_opens_a_missing_ack_task_on_the_watch_day(rig: Rig) -> None:
     claim = build_claim(new_claim_id())
     handle = await rig.start(claim)
