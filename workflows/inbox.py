@@ -1,14 +1,15 @@
 """ClearinghouseInboxWorkflow (id ``clearinghouse:inbox``): the one reader of inbound files.
 
-Every ``poll_seconds`` it runs ``clearinghouse.poll_inbox`` with ``workflow.now()`` (so
-simulated payers answer on workflow time), has ``clearinghouse.deliver`` signal each
-delivery to its target (``claim:{id}`` or ``episode:{id}``) with the worker's client —
-each target's 835s after its other notices (patch ``inbox-deliver-by-activity``; before
-it, this workflow sent the signals itself, every 835 after the poll's other signals) —
-and opens one "unmatched file" task per file that could not be read or matched — also
-when a delivery's target workflow no longer exists. Tasks are children with
-``ParentClosePolicy.ABANDON`` and the id ``task:unmatched-file-{x12 file id}``, so they
-outlive the inbox's continue-as-new. Continues as new every ``polls_per_run`` polls.
+Every ``poll_seconds`` it runs ``clearinghouse.poll_and_deliver`` with ``workflow.now()``
+(so simulated payers answer on workflow time): the activity reads what is due and
+signals each delivery to its target (``claim:{id}`` or ``episode:{id}``) with the
+worker's client, each target's 835s after its other notices (patch
+``inbox-deliver-by-activity``; before it, ``clearinghouse.poll_inbox`` only polled and
+this workflow sent the signals itself, every 835 after the poll's other signals). The
+workflow then opens one "unmatched file" task per file that could not be read or
+matched — also when a delivery's target workflow no longer exists. Tasks are children
+with ``ParentClosePolicy.ABANDON`` and the id ``task:unmatched-file-{x12 file id}``, so
+they outlive the inbox's continue-as-new. Continues as new every ``polls_per_run`` polls.
 
 A claim notice whose ``claim:{id}`` cannot be signalled (the claim is resolved and its
 workflow closed) goes to ``clearinghouse.record_late_notices`` (patch
@@ -46,12 +47,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human_task import HumanTaskWorkflow
     from workflows.ids import task_workflow_id
     from workflows.inbox_types import (
-        DELIVER_ACTIVITY,
+        POLL_AND_DELIVER_ACTIVITY,
         RECORD_LATE_ACTIVITY,
-        DeliverInput,
-        DeliverResult,
         LateNotice,
         LateVerdict,
+        PolledAndDelivered,
         RecordLateNoticesInput,
         RecordLateNoticesResult,
     )
@@ -72,10 +72,10 @@ REMITS_LAST_PATCH = "inbox-remits-after-acks"
 # straight away.
 LATE_NOTICES_PATCH = "inbox-late-claim-notices"
 RECORD_LATE_TIMEOUT = timedelta(seconds=60)
-# Patch: a poll's deliveries are signalled by the activity clearinghouse.deliver with the
-# worker's client, not by this workflow (see activities/clearinghouse/deliver.py).
+# Patch: one activity, clearinghouse.poll_and_deliver, polls and signals the deliveries
+# with the worker's client, not this workflow (see activities/clearinghouse/deliver.py).
 DELIVER_PATCH = "inbox-deliver-by-activity"
-DELIVER_TIMEOUT = timedelta(seconds=120)
+POLL_AND_DELIVER_TIMEOUT = timedelta(seconds=120)
 CLAIM_SIGNALS = frozenset({SIGNAL_ACKNOWLEDGED, SIGNAL_STATUS_ANSWERED, SIGNAL_REMITTED})
 
 
@@ -124,18 +124,11 @@ class ClearinghouseInboxWorkflow:
         period = timedelta(seconds=inp.poll_seconds or default_poll_seconds(inp.day_seconds))
         for _ in range(max(1, inp.polls_per_run)):
             polled_at = workflow.now().isoformat()
-            result: PollInboxResult = await workflow.execute_activity(
-                POLL_ACTIVITY,
-                PollInboxInput(now=polled_at),
-                result_type=PollInboxResult,
-                start_to_close_timeout=POLL_TIMEOUT,
-                retry_policy=POLL_RETRY,
-            )
+            result, outcomes = await self._poll(polled_at)
             self._polls += 1
             problems: dict[int, tuple[str, list[str]]] = {}
             for u in result.unmatched:
                 problems.setdefault(u.x12_file_id, (u.name, []))[1].append(u.error)
-            outcomes = await self._signal_all(result.deliveries)
             late: list[tuple[Delivery, str]] = []
             for d, error in zip(result.deliveries, outcomes, strict=True):
                 if error is None:
@@ -154,19 +147,29 @@ class ClearinghouseInboxWorkflow:
             await workflow.sleep(period)
         workflow.continue_as_new(replace(inp, polls_done=self._polls))
 
-    async def _signal_all(self, deliveries: list[Delivery]) -> list[str | None]:
-        """Send every delivery; for each, why it could not be delivered, or None."""
+    async def _poll(self, polled_at: str) -> tuple[PollInboxResult, list[str | None]]:
+        """Read what is due and deliver it: the poll and, for each of its deliveries, why
+        it could not be delivered, or None."""
         if workflow.patched(DELIVER_PATCH):
-            if not deliveries:
-                return []
-            sent: DeliverResult = await workflow.execute_activity(
-                DELIVER_ACTIVITY,
-                DeliverInput(deliveries=deliveries),
-                result_type=DeliverResult,
-                start_to_close_timeout=DELIVER_TIMEOUT,
+            polled: PolledAndDelivered = await workflow.execute_activity(
+                POLL_AND_DELIVER_ACTIVITY,
+                PollInboxInput(now=polled_at),
+                result_type=PolledAndDelivered,
+                start_to_close_timeout=POLL_AND_DELIVER_TIMEOUT,
                 retry_policy=POLL_RETRY,
             )
-            return sent.errors
+            return polled.poll, polled.errors
+        result: PollInboxResult = await workflow.execute_activity(
+            POLL_ACTIVITY,
+            PollInboxInput(now=polled_at),
+            result_type=PollInboxResult,
+            start_to_close_timeout=POLL_TIMEOUT,
+            retry_policy=POLL_RETRY,
+        )
+        return result, await self._signal_all(result.deliveries)
+
+    async def _signal_all(self, deliveries: list[Delivery]) -> list[str | None]:
+        """Before patch ``inbox-deliver-by-activity``: send every delivery from here."""
         if not workflow.patched(REMITS_LAST_PATCH):
             return list(await asyncio.gather(*(self._signal(d) for d in deliveries)))
         outcomes: list[str | None] = [None] * len(deliveries)

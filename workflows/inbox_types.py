@@ -1,5 +1,5 @@
-"""Payloads between the inbox workflow and its activities ``clearinghouse.deliver`` and
-``clearinghouse.record_late_notices``.
+"""Payloads between the inbox workflow and its activities ``clearinghouse.poll_and_deliver``
+and ``clearinghouse.record_late_notices``.
 
 Frozen kw_only dataclasses; new fields always get defaults (old histories replay).
 """
@@ -9,24 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from workflows.claim_types import Delivery
+from workflows.claim_types import Delivery, PollInboxResult
 
 RECORD_LATE_ACTIVITY = "clearinghouse.record_late_notices"
-DELIVER_ACTIVITY = "clearinghouse.deliver"
+POLL_AND_DELIVER_ACTIVITY = "clearinghouse.poll_and_deliver"
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeliverInput:
-    """One poll's deliveries, in the order the poll read them."""
+class PolledAndDelivered:
+    """One poll (``clearinghouse.poll_inbox``'s answer) and, for each of its deliveries in
+    the same order, why it could not be delivered (its workflow does not exist or has
+    closed), or None."""
 
-    deliveries: list[Delivery] = field(default_factory=list)
-
-
-@dataclass(frozen=True, kw_only=True)
-class DeliverResult:
-    """For each delivery of the input, in the same order: why it could not be delivered
-    (its workflow does not exist or has closed), or None."""
-
+    poll: PollInboxResult
     errors: list[str | None] = field(default_factory=list)
 
 

@@ -26,6 +26,7 @@ same file again, which both adapters treat as a no-op.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -70,10 +71,9 @@ from workflows.claim_types import (
 from workflows.episode_types import AuthRequestInput, EligibilityInquiryInput
 from workflows.errors import ErrorType
 from workflows.inbox_types import (
-    DELIVER_ACTIVITY,
+    POLL_AND_DELIVER_ACTIVITY,
     RECORD_LATE_ACTIVITY,
-    DeliverInput,
-    DeliverResult,
+    PolledAndDelivered,
     RecordLateNoticesInput,
     RecordLateNoticesResult,
 )
@@ -434,10 +434,15 @@ class ClearinghouseActivities:
             self.adapter.acknowledge(f, ok=readable)
         return intake.result
 
-    @activity.defn(name=DELIVER_ACTIVITY)
-    async def deliver(self, inp: DeliverInput) -> DeliverResult:
-        """Signal one poll's deliveries with the worker's client: see :mod:`.deliver`."""
-        return DeliverResult(errors=await deliver(activity.client(), inp.deliveries))
+    @activity.defn(name=POLL_AND_DELIVER_ACTIVITY)
+    async def poll_and_deliver(self, inp: PollInboxInput) -> PolledAndDelivered:
+        """``poll_inbox``, then signal its deliveries with the worker's client (see
+        :mod:`.deliver`). A retry polls with the same stamp, so it reads the same files
+        and sends the same notices again; their workflows take each once."""
+        poll = await asyncio.to_thread(self.poll_inbox, inp)
+        return PolledAndDelivered(
+            poll=poll, errors=await deliver(activity.client(), poll.deliveries)
+        )
 
     @activity.defn(name=RECORD_LATE_ACTIVITY)
     def record_late_notices(self, inp: RecordLateNoticesInput) -> RecordLateNoticesResult:
@@ -454,7 +459,7 @@ class ClearinghouseActivities:
             self.send_eligibility,
             self.request_authorization,
             self.poll_inbox,
-            self.deliver,
+            self.poll_and_deliver,
             self.record_late_notices,
         ]
 

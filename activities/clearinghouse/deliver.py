@@ -1,4 +1,5 @@
-"""Deliver one poll's notices to their workflows with the worker's client.
+"""Deliver one poll's notices to their workflows with the worker's client (the second half
+of the activity ``clearinghouse.poll_and_deliver``).
 
 The inbox workflow used to send each delivery itself, as a signal to an external
 workflow. Every such signal is two more events in the inbox's own history and a
