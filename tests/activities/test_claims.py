@@ -199,6 +199,14 @@ def test_units_left_count_only_this_episodes_other_claims(
     assert f"exceed the {units + 1 - 2} authorized units left" in result.field_notes["note"]
 
 
+def denied_without_authorization(
+    acts: ClaimActivities, sessions: sessionmaker[Session], claim: Claim
+) -> None:
+    """The payer's 835 denies the whole claim CO-197 and names it PAYER-77."""
+    denial = payment(claim, paid=0, cas=(("CO", "197", 45000),), payer_claim_number="PAYER-77")
+    posted(acts, claim, store_835(sessions, denial))
+
+
 def test_a_replacement_does_not_count_the_units_of_the_claim_it_replaces(
     acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
 ) -> None:
@@ -208,14 +216,7 @@ def test_a_replacement_does_not_count_the_units_of_the_claim_it_replaces(
     units = sum(line.units for line in claim.lines)
     authorize(sqlite_sessions, claim, units)
     billed(sqlite_sessions, claim.episode_id, claim.claim_id, units)
-    posted(
-        acts,
-        claim,
-        store_835(
-            sqlite_sessions,
-            payment(claim, paid=0, cas=(("CO", "197", 45000),), payer_claim_number="PAYER-77"),
-        ),
-    )
+    denied_without_authorization(acts, sqlite_sessions, claim)
     made = acts.create_replacement(
         ReplacementInput(
             claim_id=claim.claim_id, task_id="T9", data={"prior_auth_number": "AUTH-1"}, revision=1
@@ -349,14 +350,7 @@ def test_a_replacement_claim_is_frequency_7_citing_the_payer_claim_number(
 ) -> None:
     claim = build_claim(new_claim_id())
     store_claim(sqlite_sessions, claim)
-    posted(
-        acts,
-        claim,
-        store_835(
-            sqlite_sessions,
-            payment(claim, paid=0, cas=(("CO", "197", 45000),), payer_claim_number="PAYER-77"),
-        ),
-    )
+    denied_without_authorization(acts, sqlite_sessions, claim)
     inp = ReplacementInput(
         claim_id=claim.claim_id, task_id="T9", data={"prior_auth_number": "AUTH-9"}, revision=1
     )
