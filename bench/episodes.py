@@ -16,8 +16,11 @@ each issuing as many activities, local activities, timers, Updates and signals a
 mean whole workflow tree of 20 sampled episodes did (the episode, its claims and its tasks: the
 claims' activities are the episode's work too), and nothing else. The ratio against a
 baseline of the episode's own history only (the first published definition) is printed
-beside it. Prints episodes/s, both ratios, worker and server CPU and peak RSS. A
-measurement, not a test.
+beside it. Prints episodes/s, both ratios, worker and server CPU (and the simulated
+payers' share of the worker's) and peak RSS. A measurement, not a test.
+
+Both workers use the product's sandbox runner, which passes ``workflows`` through;
+``--strict-sandbox`` re-imports workflow modules for every instance, as the tests do.
 
 ``--open N`` measures the other target instead: N episodes started at once and held open
 in the attendance stage, one documented day each, the latency of those Updates, errors,
