@@ -55,7 +55,7 @@ from activities.clearinghouse.simulator import PAYER_CPU
 from bench.dev_server import cpu_now, proc_stats, start_dev_server
 from bench.shape_workflow import ShapeInput, ShapeWorkflow, noop
 from iopbill.codec import SharedPayloadConverter
-from iopbill.sandbox import STRICT_ENV, strict_by_default, workflow_runner
+from iopbill.sandbox import workflow_runner
 from iopbill.settings import Settings
 from iopbill.temporal import build_worker
 from models.db import episodes as episode_repo
@@ -443,9 +443,10 @@ async def main(args: argparse.Namespace) -> None:
     scpu0, _ = proc_stats(server_pid)
     stop = asyncio.Event()
     print(f"load average at start: {loadavg()}")
-    print("sandbox:", "strict" if strict_by_default() else "trusted (workflows passed through)")
+    strict = args.strict_sandbox
+    print("sandbox:", "strict" if strict else "trusted (workflows passed through)")
     async with (
-        build_worker(env.client, queue, sessions, settings=settings),
+        build_worker(env.client, queue, sessions, settings=settings, strict_sandbox=strict),
         Worker(
             env.client,
             task_queue=queue + "-shape",
@@ -454,7 +455,7 @@ async def main(args: argparse.Namespace) -> None:
             activity_executor=ThreadPoolExecutor(8),
             max_concurrent_workflow_tasks=16,  # as build_worker: same worker shape
             # the same runner as the product's: trusted unless --strict-sandbox
-            workflow_runner=workflow_runner(trusted=("bench.shape_workflow",)),
+            workflow_runner=workflow_runner(strict=strict, trusted=("bench.shape_workflow",)),
         ),
     ):
         await start_inbox(env.client, queue, day_seconds=day_s)
@@ -737,7 +738,4 @@ if __name__ == "__main__":
         action="store_true",
         help="re-import workflow modules for every instance, as the test suite does",
     )
-    parsed = parser.parse_args()
-    if parsed.strict_sandbox:
-        os.environ[STRICT_ENV] = "1"
-    asyncio.run(main(parsed))
+    asyncio.run(main(parser.parse_args()))

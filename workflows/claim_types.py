@@ -131,6 +131,10 @@ class Delivery:
     payload_type: str
     payload: dict[str, object]
 
+    def undelivered(self, why: str) -> str:
+        """What the inbox records when this delivery's target cannot be signalled."""
+        return f"{self.payload_type} for {self.workflow_id} not delivered: {why}"
+
 
 @dataclass(frozen=True, kw_only=True)
 class UnmatchedFile:

@@ -185,7 +185,7 @@ class ClearinghouseInboxWorkflow:
         try:
             await workflow.get_external_workflow_handle(d.workflow_id).signal(d.signal, d.payload)
         except FailureError as err:
-            return f"{d.payload_type} for {d.workflow_id} not delivered: {err.message}"
+            return d.undelivered(err.message)
         return None
 
     async def _record_late(

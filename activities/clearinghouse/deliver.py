@@ -59,7 +59,7 @@ async def deliver(
                 except RPCError as err:
                     if err.status != RPCStatusCode.NOT_FOUND:
                         raise
-                    errors[i] = f"{d.payload_type} for {d.workflow_id} not delivered: {err.message}"
+                    errors[i] = d.undelivered(err.message)
 
     outcomes = await asyncio.gather(
         *(send(group) for group in delivery_order(deliveries)), return_exceptions=True
