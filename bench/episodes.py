@@ -83,7 +83,15 @@ from workflows.starters import start_episode
 # Episodes whose workflow trees are counted and averaged into the baseline's shape.
 SHAPE_SAMPLE = 20
 
-PREFERRED = {("write_appeal", "decision"): "do_not_appeal"}
+# Where the first choice is not what the scripted biller does: it writes denials off
+# instead of appealing (an appeal waits weeks of business time for the payer), and it
+# waits another watch window for a missing acknowledgement instead of resubmitting (a
+# late 999 is far likelier than a lost claim, and resubmitting a claim the payer has is
+# a duplicate: with four hands, answering "resubmit" billed claims twice).
+PREFERRED = {
+    ("write_appeal", "decision"): "do_not_appeal",
+    ("missing_ack", "decision"): "keep_waiting",
+}
 
 
 def answer(schema_name: str, today: date, context: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -114,27 +122,62 @@ def answer(schema_name: str, today: date, context: dict[str, Any] | None = None)
 
 
 async def biller(
-    gw: TaskGateway, sessions: Any, stop: asyncio.Event, stats: dict[str, int]
+    gw: TaskGateway,
+    sessions: Any,
+    stop: asyncio.Event,
+    stats: dict[str, int],
+    hands: int = 1,
+    latencies: list[float] | None = None,
 ) -> None:
-    """Claim and complete every open task; a refused answer is logged and tried again."""
+    """Work the inbox as a biller does: take the top open task in the inbox's default
+    order (due first), claim and complete it, look at the inbox again. ``hands`` take
+    tasks at once (a team sharing one queue; each task is worked by one of them). A
+    refused answer is logged and the task tried again a few seconds later. Each task's
+    claim-and-complete time goes to ``latencies``."""
     done: set[str] = set()
-    while not stop.is_set():
+    working: set[str] = set()
+    retry_at: dict[str, float] = {}
+
+    def next_task() -> Task | None:
         with sessions() as s:
-            rows = s.scalars(select(Task).where(Task.status.in_(["open", "claimed"]))).all()
+            rows = s.scalars(
+                select(Task)
+                .where(Task.status.in_(["open", "claimed"]))
+                .order_by(Task.due_at, Task.id)
+                .limit(50 + hands)
+            ).all()
+        now = time.monotonic()
         for row in rows:
-            if row.id in done:
+            if row.id not in done and row.id not in working and retry_at.get(row.id, 0) <= now:
+                working.add(row.id)
+                return row
+        return None
+
+    async def hand() -> None:
+        while not stop.is_set():
+            row = next_task()
+            if row is None:
+                await asyncio.sleep(0.5)
                 continue
-            await gw.claim(row.id, "bench")
-            data = answer(row.form_schema, date.today(), row.context)
-            outcome = await gw.complete(row.id, "bench", data)
-            if outcome.ok:
-                done.add(row.id)
-                stats["tasks_ok"] += 1
-            else:
-                stats["tasks_refused"] += 1
-                if stats["tasks_refused"] <= 3:
-                    print(f"refused {row.kind}: {outcome.message}"[:300])
-        await asyncio.sleep(0.5)
+            try:
+                t0 = time.perf_counter()
+                await gw.claim(row.id, "bench")
+                data = answer(row.form_schema, date.today(), row.context)
+                outcome = await gw.complete(row.id, "bench", data)
+                if outcome.ok:
+                    done.add(row.id)
+                    stats["tasks_ok"] += 1
+                    if latencies is not None:
+                        latencies.append(time.perf_counter() - t0)
+                else:
+                    retry_at[row.id] = time.monotonic() + 5
+                    stats["tasks_refused"] += 1
+                    if stats["tasks_refused"] <= 3:
+                        print(f"refused {row.kind}: {outcome.message}"[:300])
+            finally:
+                working.discard(row.id)
+
+    await asyncio.gather(*[hand() for _ in range(hands)])
 
 
 async def wait_for_stage(sessions: Any, episode_id: str, stages: set[str], day_s: float) -> None:
@@ -276,6 +319,7 @@ class TreeCount:
     kinds: dict[str, float] = field(default_factory=dict)
     event_types: dict[str, float] = field(default_factory=dict)
     event_bytes: dict[str, float] = field(default_factory=dict)  # serialized size by type
+    activity_types: dict[str, float] = field(default_factory=dict)
 
 
 async def count_history(client: Client, workflow_id: str, into: TreeCount) -> list[str]:
@@ -293,6 +337,8 @@ async def count_history(client: Client, workflow_id: str, into: TreeCount) -> li
         into.event_bytes[name] = into.event_bytes.get(name, 0) + e.ByteSize()
         if t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             into.activities += 1
+            called = e.activity_task_scheduled_event_attributes.activity_type.name
+            into.activity_types[called] = into.activity_types.get(called, 0) + 1
         elif t == EventType.EVENT_TYPE_MARKER_RECORDED:
             if e.marker_recorded_event_attributes.marker_name == "core_local_activity":
                 into.local_activities += 1
@@ -316,6 +362,7 @@ async def count_tree(client: Client, root: str) -> tuple[TreeCount, TreeCount]:
         kinds=dict(own.kinds),
         event_types=dict(own.event_types),
         event_bytes=dict(own.event_bytes),
+        activity_types=dict(own.activity_types),
     )
     while pending:
         pending += await count_history(client, pending.pop(), tree)
@@ -329,7 +376,10 @@ def mean_count(counts: list[TreeCount]) -> TreeCount:
     kinds: dict[str, float] = {}
     types: dict[str, float] = {}
     sizes: dict[str, float] = {}
+    called: dict[str, float] = {}
     for c in counts:
+        for name, v in c.activity_types.items():
+            called[name] = called.get(name, 0) + v
         for name, v in c.event_bytes.items():
             sizes[name] = sizes.get(name, 0) + v
         for name, v in c.event_types.items():
@@ -347,6 +397,7 @@ def mean_count(counts: list[TreeCount]) -> TreeCount:
         kinds={kind: round(v / k, 1) for kind, v in kinds.items()},
         event_types={t: round(v / k, 1) for t, v in types.items()},
         event_bytes={t: round(v / k) for t, v in sizes.items()},
+        activity_types={name: round(v / k, 1) for name, v in called.items()},
     )
 
 
@@ -411,6 +462,23 @@ def seed(sessions: Any, ids: list[str], payer: str) -> None:
             episode_repo.store_intake(s, episode_id, {"diagnosis_codes": "F33.1"})
 
 
+def biller_figures(sessions: Any, hands: int, handled: list[float]) -> str:
+    """How long the scripted biller took per task, and how long tasks waited for it: a
+    task the biller has not reached holds its claim or episode open."""
+    with sessions() as s:
+        waits = [
+            (closed - created).total_seconds()
+            for created, closed in s.execute(
+                select(Task.created_at, Task.closed_at).where(Task.status == "completed")
+            ).all()
+        ]
+    return (
+        f"scripted biller, {hands} at a time: claim and complete p50 {pct(handled, 0.5):.2f} s, "
+        f"p95 {pct(handled, 0.95):.2f} s; a completed task was open for p50 "
+        f"{pct(waits, 0.5):.1f} s, p95 {pct(waits, 0.95):.1f} s, max {max(waits, default=0):.1f} s"
+    )
+
+
 def loadavg() -> str:
     with open("/proc/loadavg") as fh:
         return " ".join(fh.read().split()[:3])
@@ -459,7 +527,10 @@ async def main(args: argparse.Namespace) -> None:
         ),
     ):
         await start_inbox(env.client, queue, day_seconds=day_s)
-        bill = asyncio.create_task(biller(gw, sessions, stop, stats))
+        handled: list[float] = []
+        bill = asyncio.create_task(
+            biller(gw, sessions, stop, stats, hands=args.billers, latencies=handled)
+        )
         if args.open:
             await hold_open(
                 env.client, sessions, queue, payer, ids, day_s, args.start_concurrency, stats
@@ -489,6 +560,7 @@ async def main(args: argparse.Namespace) -> None:
         f"sent again: {stats.get('busy_resends', 0)}; load average at end: "
         f"{loadavg()}"
     )
+    print(biller_figures(sessions, args.billers, handled))
     built, reused = SharedPayloadConverter().adapters_built_and_reused()
     print(f"pydantic type adapters: {built} built, found in the cache {reused} times")
     print(
@@ -557,6 +629,8 @@ async def closed_run(
         f"{own.updates} updates, {own.signals} signals"
     )
     print(f"mean tree's events by type: {top_types(tree)}")
+    called = sorted(tree.activity_types.items(), key=lambda kv: -kv[1])
+    print("mean tree's activities by name: " + ", ".join(f"{a} {v:g}" for a, v in called))
     print(f"one baseline tree-shape history: {base.events} events: {top_types(base)}")
     if closed_at:
         print(
@@ -733,6 +807,12 @@ if __name__ == "__main__":
     parser.add_argument("--payer", default="commercial_alpha")
     parser.add_argument("--open", type=int, default=0, help="hold this many episodes open")
     parser.add_argument("--start-concurrency", type=int, default=20)
+    parser.add_argument(
+        "--billers",
+        type=int,
+        default=1,
+        help="tasks the scripted biller works at once (a team sharing one queue)",
+    )
     parser.add_argument(
         "--strict-sandbox",
         action="store_true",
