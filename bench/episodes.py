@@ -8,8 +8,10 @@ payer simulator, weekly billing, so ``--days`` 8 gives two or three claims) is s
 answered by the simulator's 271 and 278, gets ``--days`` documented days through the same
 ``document_day`` Update the web uses (one each business day on the clock), is
 discharged, and runs until every claim is acknowledged, paid and resolved. A scripted
-biller claims and completes any task that opens, through the web's TaskGateway, with the
-first valid answer of each form.
+biller works the inbox through the web's TaskGateway: the top open task by due date (the
+inbox's default order), claimed and completed with the first valid answer of its form
+(but denials written off and missing acknowledgements waited out), then the top task
+again; ``--billers N`` works N tasks at once.
 
 The baseline, in the same run and on the same server: as many ``BenchShape`` workflows,
 each issuing as many activities, local activities, timers, Updates and signals as the
