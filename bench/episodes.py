@@ -141,18 +141,21 @@ async def biller(
     retry_at: dict[str, float] = {}
 
     def next_task() -> Task | None:
+        """The first task the inbox lists that no hand is working, done or waiting to retry:
+        ids from the index, then that one row (its form context) alone."""
         with sessions() as s:
-            rows = s.scalars(
-                select(Task)
+            ids = s.scalars(
+                select(Task.id)
                 .where(Task.status.in_(["open", "claimed"]))
                 .order_by(Task.due_at, Task.id)
                 .limit(50 + hands)
             ).all()
-        now = time.monotonic()
-        for row in rows:
-            if row.id not in done and row.id not in working and retry_at.get(row.id, 0) <= now:
-                working.add(row.id)
-                return row
+            now = time.monotonic()
+            for task_id in ids:
+                free = task_id not in done and task_id not in working
+                if free and retry_at.get(task_id, 0) <= now:
+                    working.add(task_id)
+                    return s.get(Task, task_id)
         return None
 
     async def hand() -> None:
@@ -371,23 +374,19 @@ async def count_tree(client: Client, root: str) -> tuple[TreeCount, TreeCount]:
     return tree, own
 
 
+def mean_by_name(maps: list[dict[str, float]], digits: int | None = 1) -> dict[str, float]:
+    """Each name's mean over ``maps`` (a name missing from one counts 0 there)."""
+    total: dict[str, float] = {}
+    for m in maps:
+        for name, v in m.items():
+            total[name] = total.get(name, 0) + v
+    return {name: round(v / len(maps), digits) for name, v in total.items()}
+
+
 def mean_count(counts: list[TreeCount]) -> TreeCount:
     """The rounded mean of several trees' counts: one episode alone is a noisy sample
     (one needs a corrected claim, another none)."""
     k = len(counts)
-    kinds: dict[str, float] = {}
-    types: dict[str, float] = {}
-    sizes: dict[str, float] = {}
-    called: dict[str, float] = {}
-    for c in counts:
-        for name, v in c.activity_types.items():
-            called[name] = called.get(name, 0) + v
-        for name, v in c.event_bytes.items():
-            sizes[name] = sizes.get(name, 0) + v
-        for name, v in c.event_types.items():
-            types[name] = types.get(name, 0) + v
-        for kind, v in c.kinds.items():
-            kinds[kind] = kinds.get(kind, 0) + v
     return TreeCount(
         workflows=round(sum(c.workflows for c in counts) / k),
         events=round(sum(c.events for c in counts) / k),
@@ -396,10 +395,10 @@ def mean_count(counts: list[TreeCount]) -> TreeCount:
         timers=round(sum(c.timers for c in counts) / k),
         updates=round(sum(c.updates for c in counts) / k),
         signals=round(sum(c.signals for c in counts) / k),
-        kinds={kind: round(v / k, 1) for kind, v in kinds.items()},
-        event_types={t: round(v / k, 1) for t, v in types.items()},
-        event_bytes={t: round(v / k) for t, v in sizes.items()},
-        activity_types={name: round(v / k, 1) for name, v in called.items()},
+        kinds=mean_by_name([c.kinds for c in counts]),
+        event_types=mean_by_name([c.event_types for c in counts]),
+        event_bytes=mean_by_name([c.event_bytes for c in counts], digits=None),
+        activity_types=mean_by_name([c.activity_types for c in counts]),
     )
 
 
