@@ -363,7 +363,15 @@ class EpisodeBillingActivities:
                 for r in rows
             ]
             context = self._context(session, episode, discharge)
-            build = build_claims(items, rules, context, as_of, _interim(session, inp.episode_id))
+            built_before = _claims_built(session, inp.episode_id)
+            build = build_claims(
+                items,
+                rules,
+                context,
+                as_of,
+                _interim(session, inp.episode_id),
+                billed=set(built_before),
+            )
             created: list[str] = []
             for claim in build.claims:
                 if session.get(ClaimRow, claim.claim_id) is None:
@@ -396,6 +404,14 @@ class EpisodeBillingActivities:
                         by_key[key].status, by_key[key].claim_id = "billed", claim.claim_id
                 created.append(claim.claim_id)
             session.flush()
+            # A claim built by an attempt that committed but never reported back (the
+            # worker died in between) is still a draft: offer it again, so the episode
+            # starts its workflow (it skips the ids it knows).
+            unstarted = [
+                claim_id
+                for claim_id, (status, original) in sorted(built_before.items())
+                if status == "draft" and original is None and claim_id not in created
+            ]
             next_check: str | None = None
             if discharge is None:
                 period = billing_period(
@@ -404,9 +420,10 @@ class EpisodeBillingActivities:
                 if rules.cadence.value != "episode":
                     next_check = date.fromordinal(period.end.toordinal() + 1).isoformat()
             return BuildClaimsResult(
-                claim_ids=created,
+                claim_ids=unstarted + created,
                 next_check=next_check,
                 reason=build.reason,
+                awaits_remittance=build.awaits_remittance,
             )
 
     def _context(self, session: Session, episode: Episode, discharge: date | None) -> ClaimContext:
@@ -502,6 +519,16 @@ def _billed_units(session: Session, episode_id: str) -> dict[str, int]:
     for row in repo.charges(session, episode_id, status="billed"):
         out[row.authorization_number] = out.get(row.authorization_number, 0) + row.units
     return out
+
+
+def _claims_built(session: Session, episode_id: str) -> dict[str, tuple[str, str | None]]:
+    """The episode's claims so far: id → (status, the id of the claim it replaces)."""
+    rows = session.execute(
+        select(ClaimRow.id, ClaimRow.status, ClaimRow.original_claim_id).where(
+            ClaimRow.episode_id == episode_id
+        )
+    ).all()
+    return {claim_id: (status, original) for claim_id, status, original in rows}
 
 
 def _interim(session: Session, episode_id: str) -> InterimState:

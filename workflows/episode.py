@@ -80,6 +80,10 @@ SETTLE_TASKS_BEFORE_CLOSE = "settle-tasks-before-close"
 # Patch: charges still held at the last bill open a "held days" task (retro-authorization
 # or an approved write-off) instead of staying unbilled for ever.
 HELD_DAYS_BEFORE_CLOSE = "held-days-before-close"
+# Patch: a claim's remittance or resolution builds claims again only when the last build
+# left a closed period waiting for that remittance (sequential interim claims); before,
+# every remittance and every resolution ran episodes.build_claims, which found nothing.
+REBUILD_ONLY_FOR_INTERIM = "rebuild-only-for-interim"
 
 
 @workflow.defn(name="Episode")
@@ -95,6 +99,7 @@ class EpisodeWorkflow:
         self._eligibility: EligibilityNotice | None = None
         self._recheck: str | None = None  # coverage edited in eligibility: who, so check again
         self._notices = SeenNotices()  # the inbox may deliver a file's notice twice
+        self._lean_rebuild = False  # patch REBUILD_ONLY_FOR_INTERIM, decided in run()
         if self._s.clock is None:
             # Set here, not in run(): an Update delivered with the start is validated
             # before run() begins, and its validator needs the business date.
@@ -104,6 +109,7 @@ class EpisodeWorkflow:
     @workflow.run
     async def run(self, inp: StartEpisodeInput) -> EpisodeStatus:
         s, rt = self._s, self._rt
+        self._lean_rebuild = workflow.patched(REBUILD_ONLY_FOR_INTERIM)
         workflow.upsert_search_attributes(
             [search.STAGE.value_set(s.stage.value), search.PAYER.value_set(s.payer_id)]
         )
@@ -307,6 +313,7 @@ class EpisodeWorkflow:
             BuildClaimsResult,
         )
         s.next_billing_check = built.next_check
+        s.awaits_remittance = built.awaits_remittance
         for claim_id in built.claim_ids:
             if claim_id in s.claims:
                 continue
@@ -328,12 +335,28 @@ class EpisodeWorkflow:
     def claim_remitted(self, note: ClaimSettled) -> None:
         if self._s.claims.get(note.claim_id) != "resolved":
             self._s.claims[note.claim_id] = "remitted"
-        self._s.rebuild = True
+        self._rebuild_after_claim()
 
     @workflow.signal(name=SIGNAL_CLAIM_RESOLVED)
     def claim_resolved(self, note: ClaimSettled) -> None:
         self._s.claims[note.claim_id] = "resolved" if note.resolved else "open"
-        self._s.rebuild = True
+        self._rebuild_after_claim()
+
+    def _late_day_bills_now(self) -> bool:
+        """Whether a day documented late asks for a build at once. While the patient
+        attends, no (patch REBUILD_ONLY_FOR_INTERIM): a late day of the open period is
+        billed when that period closes, and one of a closed period at the next billing
+        check, on one late claim with the days caught up by then (a build per day billed a
+        week caught up day by day as seven claims). Once discharged there is no next
+        check: yes. Before the patch, every late day asked for a build."""
+        return not self._lean_rebuild or self._s.discharge_date is not None
+
+    def _rebuild_after_claim(self) -> None:
+        """A claim's 835 or resolution: build again if a period waits for it. Charges
+        become billable only when a day is documented or held days are released, and
+        both of those ask for their own build."""
+        if self._s.awaits_remittance or not self._lean_rebuild:
+            self._s.rebuild = True
 
     # -- Updates from the web form and the EHR API (checks in workflows/episode_checks.py) ----
     @workflow.update(name="document_day")
@@ -361,7 +384,7 @@ class EpisodeWorkflow:
         s.documented[day] = summary
         s.expected.pop(day, None)
         rt.changed = True
-        if day < rt.today().isoformat():
+        if day < rt.today().isoformat() and self._late_day_bills_now():
             s.rebuild = True  # a late day may belong to a period that has already closed
         await rt.withdraw(f"{self._inp.episode_id}-doc-{day}", f"the day {day} was documented")
         return summary

@@ -280,6 +280,7 @@ class BuildClaimsResult:
     next_check: str | None = None  # business date when the open period closes
     reason: str = ""
     held: list[HeldDay] = field(default_factory=list)  # settle_held: what blocks the bill
+    awaits_remittance: bool = False  # a closed period waits for the last claim's 835
 
     @property
     def held_cents(self) -> int:
@@ -318,6 +319,9 @@ class EpisodeState:
     discharge_date: str | None = None
     next_billing_check: str | None = None
     rebuild: bool = False  # a remittance arrived: sequential interim claims may go on
+    # The last build left a closed period for the previous claim's remittance (sequential
+    # interim claims): only then does a claim's remittance or resolution call for a build.
+    awaits_remittance: bool = False
     review_state: str = "none"  # none | open | denied (a denied extension is not re-asked)
     review_handled_for: str | None = None  # business date the last review was settled
     runs: int = 1

@@ -11,7 +11,7 @@ Replacement (7) and void (8) claims reference the original payer claim number.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -162,12 +162,14 @@ class ClaimBuild:
     claims: tuple[Claim, ...]
     pending: tuple[AuthorizedCharge, ...]  # charges left for a later build
     reason: str = ""  # why anything is pending
+    awaits_remittance: bool = False  # a closed period waits for the last interim claim's 835
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "claims": [c.to_dict() for c in self.claims],
             "pending": [p.charge.to_dict() for p in self.pending],
             "reason": self.reason,
+            "awaits_remittance": self.awaits_remittance,
         }
 
 
@@ -190,11 +192,16 @@ def build_claims(
     context: ClaimContext,
     as_of: date,
     interim: InterimState | None = None,
+    billed: Collection[str] = (),
 ) -> ClaimBuild:
     """Group billable charges into claims by cadence; bill only periods closed as of ``as_of``.
 
     A period is closed when it ended before ``as_of`` or the episode was discharged on or
-    before ``as_of``.
+    before ``as_of``. ``billed`` holds the ids of the episode's claims built before: a
+    charge documented after its period was billed (a late day) goes on a claim of its own,
+    ``{period claim id}:late-{its first date of service}``, frequency 1. Under interim
+    billing such a charge waits instead (the reason says so): the sent interim claim
+    would have to be replaced to carry it.
     """
     if context.payer_id != rules.id:
         raise DomainError("payer_id", context.payer_id, f"rule set is for {rules.id}")
@@ -211,6 +218,7 @@ def build_claims(
     claims: list[Claim] = []
     pending: list[AuthorizedCharge] = []
     reason = ""
+    awaits = False
     state = interim or InterimState()
     for period, items in sorted(periods.items(), key=lambda kv: kv[0].start):
         closed = period.end < as_of or discharged
@@ -218,10 +226,19 @@ def build_claims(
             pending.extend(items)
             reason = reason or f"period {period.start}–{period.end} still open"
             continue
+        period_id = claim_id_for(context, rules, period)
+        if rules.interim_billing and period_id in billed:
+            pending.extend(items)
+            reason = reason or (
+                f"late charges for {period.start}–{period.end}, already billed on interim "
+                f"claim {period_id}: a replacement claim must carry them"
+            )
+            continue
         if rules.interim_billing:
             sent = state.claims_sent + len(claims)
             if claims or (sent and not state.last_remitted):
                 pending.extend(items)
+                awaits = True
                 reason = reason or (
                     f"interim claim {sent} awaits its remittance; the next claim waits"
                 )
@@ -233,13 +250,23 @@ def build_claims(
                 freq = Frequency.INTERIM_LAST if last_period else Frequency.INTERIM_CONTINUING
             claims.append(_claim(items, rules, context, period, freq, sent + 1))
         else:
+            late = period_id in billed
             for n, part in enumerate(_split_by_days(items, MAX_LINES[rules.claim_form])):
                 first = part[0].charge.date_of_service
                 span = DateSpan(start=first, end=period.end) if n else period
-                claims.append(
-                    _claim(part, rules, context, span, Frequency.ADMIT_THROUGH_DISCHARGE, 0)
-                )
-    return ClaimBuild(claims=tuple(claims), pending=tuple(pending), reason=reason)
+                claim = _claim(part, rules, context, span, Frequency.ADMIT_THROUGH_DISCHARGE, 0)
+                if late:
+                    claim = replace(claim, claim_id=f"{period_id}:late-{first.isoformat()}")
+                claims.append(claim)
+    return ClaimBuild(
+        claims=tuple(claims), pending=tuple(pending), reason=reason, awaits_remittance=awaits
+    )
+
+
+def claim_id_for(context: ClaimContext, rules: RuleSet, period: DateSpan) -> str:
+    """The id of the claim that bills ``period`` (a split claim's further parts, and a late
+    claim, are named after their first date of service)."""
+    return f"{context.episode_id}:{rules.id}:{period.start.isoformat()}"
 
 
 def _split_by_days(items: list[AuthorizedCharge], limit: int) -> list[list[AuthorizedCharge]]:
@@ -288,7 +315,7 @@ def _claim(
     if rules.claim_form is ClaimForm.INSTITUTIONAL:
         tob = str(TypeOfBill(rules.type_of_bill).with_frequency(freq.value))
     return Claim(
-        claim_id=f"{context.episode_id}:{rules.id}:{period.start.isoformat()}",
+        claim_id=claim_id_for(context, rules, period),
         episode_id=context.episode_id,
         payer_id=rules.id,
         ruleset_version=rules.version,

@@ -1,4 +1,5 @@
-"""A stand-in ClaimWorkflow for episode tests: reports remitted, then resolved."""
+"""Stand-in ClaimWorkflows for episode tests: one reports remitted, then resolved, at
+once; the other when the test says so."""
 
 from __future__ import annotations
 
@@ -23,3 +24,29 @@ class FakeClaimWorkflow:
             ClaimSettled(claim_id=inp.claim_id, resolved=True, outcome="paid"),
         )
         return inp.claim_id
+
+
+@workflow.defn(name="Claim")
+class PacedClaimWorkflow:
+    """A stand-in claim whose 835 the test sends: it reports remitted and resolved only
+    when signalled ``remit``, so a test can hold a claim unpaid."""
+
+    def __init__(self) -> None:
+        self._remit = False
+
+    @workflow.run
+    async def run(self, inp: StartClaimInput) -> str:
+        await workflow.wait_condition(lambda: self._remit)
+        parent = workflow.get_external_workflow_handle(episode_workflow_id(inp.episode_id))
+        await parent.signal(
+            SIGNAL_CLAIM_REMITTED, ClaimSettled(claim_id=inp.claim_id, resolved=False)
+        )
+        await parent.signal(
+            SIGNAL_CLAIM_RESOLVED,
+            ClaimSettled(claim_id=inp.claim_id, resolved=True, outcome="paid"),
+        )
+        return inp.claim_id
+
+    @workflow.signal(name="remit")
+    def remit(self) -> None:
+        self._remit = True

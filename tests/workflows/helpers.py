@@ -87,13 +87,17 @@ def task_gateway(env: WorkflowEnvironment, sessions: sessionmaker[Session]) -> T
 
 @contextlib.asynccontextmanager
 async def episode_worker(
-    env: WorkflowEnvironment, sessions: sessionmaker[Session], task_queue: str
+    env: WorkflowEnvironment,
+    sessions: sessionmaker[Session],
+    task_queue: str,
+    claim_workflow: type = FakeClaimWorkflow,
 ) -> AsyncIterator[Worker]:
-    """Every real activity but the clearinghouse's (faked) and a fake ClaimWorkflow:
-    episode tests that bill without exercising claims. Terminates what a test left open."""
+    """Every real activity but the clearinghouse's (faked) and a stand-in ClaimWorkflow
+    (tests/workflows/fake_claim.py): episode tests that bill without exercising claims.
+    Terminates what a test left open."""
     acts = with_fakes(activities_for(sessions), FAKES)
     async with build_worker(
-        env.client, task_queue, sessions, activities=acts, extra_workflows=[FakeClaimWorkflow]
+        env.client, task_queue, sessions, activities=acts, extra_workflows=[claim_workflow]
     ) as w:
         yield w
         await terminate_open(env, task_queue)

@@ -5,22 +5,32 @@ test crosses weeks of business time: it gets a server of its own (``fresh_ts_env
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from models.db import episodes as episode_repo
 from models.db import tasks as task_repo
-from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, DocumentedDay
+from models.db.billing_tables import (
+    AuthorizationRow,
+    ChargeRow,
+    ClaimRow,
+    DocumentedDay,
+    Posting,
+)
 from models.db.tables import Episode
+from tests.workflows.fake_claim import PacedClaimWorkflow
 from tests.workflows.fake_clearinghouse import SENT
 from tests.workflows.helpers import (
+    episode_worker,
     eventually,
     remember,
     task_gateway,
@@ -38,7 +48,7 @@ from workflows.episode_types import (
     Stage,
     StartEpisodeInput,
 )
-from workflows.ids import episode_workflow_id
+from workflows.ids import claim_workflow_id, episode_workflow_id
 
 pytestmark = pytest.mark.temporal
 DAY = 86400
@@ -353,3 +363,162 @@ async def test_a_sixty_day_episode_continues_as_new_without_losing_state(
     assert result.stage is Stage.CLOSED and result.documented_days == 60
     claims = claims_of(sqlite_sessions, episode_id)
     assert sorted(len(c.claim["lines"]) for c in claims) == [10, 50]  # an 837P holds 50 lines
+
+
+async def builds(handle: WorkflowHandle[EpisodeWorkflow, object]) -> int:
+    """How many times the episode has run episodes.build_claims."""
+    history = await handle.fetch_history()
+    return sum(
+        1
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "episodes.build_claims"
+    )
+
+
+async def test_an_interim_claim_waits_for_the_last_remittance_and_only_then_builds_again(
+    fresh_ts_env: WorkflowEnvironment,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    """Medicare bills sequential interim claims by month: a closed month waits for the
+    previous claim's 835, whose arrival builds the next claim; a remittance with nothing
+    waiting on it builds nothing."""
+    async with episode_worker(fresh_ts_env, sqlite_sessions, task_queue, PacedClaimWorkflow):
+        t0 = await today(fresh_ts_env)
+        month2 = (t0.replace(day=1) + timedelta(days=32)).replace(day=1)
+        month3 = (month2 + timedelta(days=32)).replace(day=1)
+        episode_id = register(sqlite_sessions, "medicare", t0)
+        handle = await start(fresh_ts_env, task_queue, episode_id, "medicare")
+        await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
+        await handle.signal(
+            SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+        )
+        await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")  # no PA
+        await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
+        await fresh_ts_env.sleep((month2 - t0).days * DAY + 60)  # the first month closes
+        (first,) = await eventually(lambda: claims_of(sqlite_sessions, episode_id) or None)
+        assert first.frequency == "2"  # interim, first claim
+
+        await handle.execute_update(EpisodeWorkflow.document_day, day(month2))
+        await fresh_ts_env.sleep((month3 - month2).days * DAY + 60)  # the second closes
+        await eventually(lambda: held_for_remittance(sqlite_sessions, episode_id))
+        assert len(claims_of(sqlite_sessions, episode_id)) == 1  # it waits for the 835
+
+        post_835(sqlite_sessions, first)  # what the real ClaimWorkflow posts before it signals
+        await fresh_ts_env.client.get_workflow_handle(claim_workflow_id(first.id)).signal("remit")
+        second = await eventually(
+            lambda: [c for c in claims_of(sqlite_sessions, episode_id) if c.id != first.id]
+        )
+        assert [c.frequency for c in second] == ["3"]  # interim, continuing
+        await resolved(handle, first.id)
+        before = await settled_builds(handle)  # its resolution may have come mid-build
+        post_835(sqlite_sessions, second[0])
+        await fresh_ts_env.client.get_workflow_handle(claim_workflow_id(second[0].id)).signal(
+            "remit"
+        )
+        await resolved(handle, second[0].id)
+        assert await builds(handle) == before  # nothing waited on that 835: no build
+
+        await handle.execute_update(
+            EpisodeWorkflow.discharge, DischargeInput(date=month2.isoformat())
+        )
+        result = await handle.result()
+        assert result.stage is Stage.CLOSED
+        assert set(result.claims.values()) == {"resolved"}
+
+
+async def resolved(handle: WorkflowHandle[EpisodeWorkflow, object], claim_id: str) -> None:
+    """Wait (real time) until the episode has taken the claim's resolution."""
+    for _ in range(300):
+        if (await handle.query(EpisodeWorkflow.status)).claims.get(claim_id) == "resolved":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"claim {claim_id} not resolved on the episode")
+
+
+async def at_least_builds(handle: WorkflowHandle[EpisodeWorkflow, object], n: int) -> int:
+    """Wait (real time) until the episode has run episodes.build_claims ``n`` times."""
+    for _ in range(300):
+        if (count := await builds(handle)) >= n:
+            return count
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"fewer than {n} builds")
+
+
+async def settled_builds(handle: WorkflowHandle[EpisodeWorkflow, object]) -> int:
+    """The episode's build count once it has stopped changing for half a second."""
+    count = await builds(handle)
+    while True:
+        await asyncio.sleep(0.5)
+        if (again := await builds(handle)) == count:
+            return count
+        count = again
+
+
+def post_835(sessions: sessionmaker[Session], claim: ClaimRow) -> None:
+    """The claim's remittance, paid in full, as the ERA posting records it."""
+    with sessions() as s, s.begin():
+        s.add(
+            Posting(
+                id=f"TRACE-1:{claim.id}:1",
+                claim_id=claim.id,
+                payer_id=claim.payer_id,
+                status_code="1",
+                charge_cents=claim.total_cents,
+                paid_cents=claim.total_cents,
+                patient_resp_cents=0,
+            )
+        )
+
+
+def held_for_remittance(sessions: sessionmaker[Session], episode_id: str) -> bool:
+    """The second month's charges are captured and not yet billed, the first's are."""
+    with sessions() as s:
+        statuses = list(
+            s.scalars(select(ChargeRow.status).where(ChargeRow.episode_id == episode_id))
+        )
+    return set(statuses) == {"billable", "billed"}
+
+
+async def test_days_documented_late_are_billed_at_the_next_check_or_at_discharge_on_one_claim(
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(fresh_ts_env)
+    episode_id = register(sqlite_sessions, "medicaid_state", t0)  # weekly billing
+    handle = await start(fresh_ts_env, task_queue, episode_id, "medicaid_state")
+    await eventually(lambda: ("270", episode_id) in SENT)
+    await to_active(handle, sqlite_sessions, episode_id, "approved", "AUTH-1", t0, 60, 30)
+    week_end = t0 + timedelta(days=6 - t0.weekday())
+    await fresh_ts_env.sleep((week_end - t0).days * DAY + DAY + 60)  # t0's week has closed
+    before = await at_least_builds(handle, 2)  # on reaching attendance, at the week's close
+    await handle.execute_update(EpisodeWorkflow.document_day, day(t0))  # documented late
+    await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=1)))
+    assert await builds(handle) == before  # no build per late day
+    assert claims_of(sqlite_sessions, episode_id) == []
+
+    await fresh_ts_env.sleep(7 * DAY)  # the next billing check
+    await eventually(lambda: all_billed(sqlite_sessions, episode_id))
+    first = claims_of(sqlite_sessions, episode_id)
+    assert sorted(line["date_of_service"] for c in first for line in c.claim["lines"]) == [
+        t0.isoformat(),
+        (t0 + timedelta(days=1)).isoformat(),
+    ]
+
+    discharged = t0 + timedelta(days=3)
+    await handle.execute_update(EpisodeWorkflow.document_day, day(discharged))  # late again
+    await handle.execute_update(
+        EpisodeWorkflow.discharge, DischargeInput(date=discharged.isoformat())
+    )
+    result = await handle.result()
+    assert result.stage is Stage.CLOSED and set(result.claims.values()) == {"resolved"}
+    assert all_billed(sqlite_sessions, episode_id)
+    claims = claims_of(sqlite_sessions, episode_id)
+    with sqlite_sessions() as s:
+        charged = sum(
+            s.scalars(select(ChargeRow.charge_cents).where(ChargeRow.episode_id == episode_id))
+        )
+    assert sum(c.total_cents for c in claims) == charged  # every day on a claim, once

@@ -58,7 +58,43 @@ def test_weekly_payer_gets_one_claim_per_closed_week_and_open_week_waits() -> No
     assert claim.total_cents == 3 * 45000
     assert len(build.pending) == 3
     assert "still open" in build.reason
+    assert not build.awaits_remittance  # an open week waits for the calendar, not an 835
     json.dumps(build.to_dict())
+
+
+def test_a_day_documented_after_its_week_was_billed_goes_on_a_late_claim_of_its_own() -> None:
+    rules, ctx = ruleset("medicaid_state"), claim_context()
+    (first,) = build_claims(week(MON, n=2), rules, ctx, as_of=date(2026, 3, 10)).claims
+    late_day = [authorized(charge(day=MON + timedelta(days=2)))]  # Wednesday, documented late
+    build = build_claims(late_day, rules, ctx, as_of=date(2026, 3, 11), billed={first.claim_id})
+    (late,) = build.claims
+    assert late.claim_id == f"{first.claim_id}:late-{(MON + timedelta(days=2)).isoformat()}"
+    assert late.frequency_code is Frequency.ADMIT_THROUGH_DISCHARGE
+    assert [line.date_of_service for line in late.lines] == [MON + timedelta(days=2)]
+    assert first.total_cents + late.total_cents == 3 * 45000  # every documented day billed once
+    assert build.pending == ()
+
+
+def test_a_late_day_of_a_billed_interim_month_waits_for_a_replacement() -> None:
+    rules, ctx = ruleset("medicare"), claim_context("medicare")
+    (first,) = build_claims(medicare_charges(3), rules, ctx, as_of=date(2026, 4, 5)).claims
+    late = [
+        AuthorizedCharge(
+            charge=charge(code="G0410", day=date(2026, 3, 20), revenue_code="0915", pos="")
+        )
+    ]
+    build = build_claims(
+        late,
+        rules,
+        ctx,
+        as_of=date(2026, 4, 6),
+        interim=InterimState(claims_sent=1),
+        billed={first.claim_id},
+    )
+    assert build.claims == ()
+    assert [p.charge.date_of_service for p in build.pending] == [date(2026, 3, 20)]
+    assert f"already billed on interim claim {first.claim_id}" in build.reason
+    assert "replacement" in build.reason
 
 
 def test_discharge_closes_the_current_period() -> None:
@@ -149,6 +185,7 @@ def test_medicare_first_interim_claim_is_frequency_2_with_condition_code_92() ->
     )
     assert len(build.pending) == 1
     assert "awaits its remittance" in build.reason
+    assert build.awaits_remittance
 
 
 def test_medicare_next_interim_claim_waits_for_the_previous_remittance() -> None:
@@ -161,13 +198,16 @@ def test_medicare_next_interim_claim_waits_for_the_previous_remittance() -> None
     )
     assert build.claims == ()
     assert "interim claim 1 awaits its remittance" in build.reason
+    assert build.awaits_remittance
 
 
 def test_medicare_continuing_and_last_interim_claims_get_3_and_4() -> None:
     rules, state = ruleset("medicare"), InterimState(claims_sent=1, last_remitted=True)
-    (cont,) = build_claims(
+    built = build_claims(
         medicare_charges(4), rules, claim_context("medicare"), as_of=date(2026, 5, 5), interim=state
-    ).claims
+    )
+    assert not built.awaits_remittance  # nothing is left behind the continuing claim
+    (cont,) = built.claims
     assert (cont.frequency_code, cont.type_of_bill, cont.interim_sequence) == (
         Frequency.INTERIM_CONTINUING,
         "133",
