@@ -6,8 +6,16 @@
 Each episode (payer commercial_alpha by default: prior authorization answered by the
 payer simulator, weekly billing, so ``--days`` 8 gives two or three claims) is started,
 answered by the simulator's 271 and 278, gets ``--days`` documented days through the same
-``document_day`` Update the web uses (one each business day on the clock), is
-discharged, and runs until every claim is acknowledged, paid and resolved. A scripted
+``document_day`` Update the web uses, is discharged on the last of them, and runs until
+every claim is acknowledged, paid and resolved. The patient attends from the admission
+date, one business day after another, and each day is documented when the episode's
+clock reaches it; days that passed while the episode still waited for its 271 and
+authorization are documented as soon as it is in attendance. So every run bills the same
+calendar, however long the start took: with 5-second business days, a slow start used
+to push the days past the authorization and into more billing weeks, and the run made
+more work for itself (docs/benchmarks.md, "Seventh session"). ``--attendance arrival``
+documents from the day each episode reached attendance instead, as runs before the
+eighth session did. A scripted
 biller works the inbox through the web's TaskGateway: the top open task by due date (the
 inbox's default order), claimed and completed with the first valid answer of its form
 (but denials written off and missing acknowledgements waited out), then the top task
@@ -254,18 +262,31 @@ async def document_days(
     days: int,
     day_s: float,
     stats: dict[str, int],
+    admitted: date | None = None,
 ) -> list[float]:
-    """Document ``days`` business days, one a day on the clock (a clinician documents each
-    day when it comes, however long the last save took); return each Update's latency (s)."""
+    """Document ``days`` business days; return each Update's latency (s).
+
+    With ``admitted`` (a closed run's default): the patient attends from the admission
+    date, one day after another, and each day is documented when the clock reaches it, so
+    the days that passed while the episode still waited for its 271 and authorization are
+    documented at once when it reaches attendance. Without it (``--attendance arrival``,
+    and the open-episodes run): from the day the episode reached attendance, one a day,
+    however long the last save took."""
     gw = EpisodeGateway(client, "")
     latencies = []
     start, last = time.perf_counter(), ""
     for i in range(days):
-        await asyncio.sleep(max(0.0, start + i * day_s * 1.05 - time.perf_counter()))
-        today = business_today(clock)
-        while today == last:  # a slow save ran into the next day's slot: wait for its date
-            await asyncio.sleep(day_s / 5)
+        if admitted is not None:
+            today = (admitted + timedelta(days=i)).isoformat()
+            while business_today(clock) < today:  # a day from the clock's future: wait
+                wait = clock.until(datetime.now(UTC), date.fromisoformat(today))
+                await asyncio.sleep(wait.total_seconds() + day_s / 50)
+        else:
+            await asyncio.sleep(max(0.0, start + i * day_s * 1.05 - time.perf_counter()))
             today = business_today(clock)
+            while today == last:  # a slow save ran into the next day's slot: wait for its date
+                await asyncio.sleep(day_s / 5)
+                today = business_today(clock)
         last = today
         doc = DocumentDayInput(
             day={
@@ -292,8 +313,12 @@ async def run_episode(
     days: int,
     day_s: float,
     stats: dict[str, int],
+    admitted: date | None,
 ) -> float:
-    """Run one episode to its close; return when it closed (perf_counter)."""
+    """Run one episode to its close; return when it closed (perf_counter). With
+    ``admitted``, the days from admission are documented and the patient is discharged on
+    the last of them; otherwise the days from arrival in attendance, and the discharge
+    dated the business day on which the last save ended."""
     await start_episode(
         client,
         queue,
@@ -303,8 +328,11 @@ async def run_episode(
     clock = await episode_clock(client, episode_id, day_s)
     if episode_id.endswith("00000"):
         await check_clock(client, episode_id, clock)
-    await document_days(client, episode_id, clock, days, day_s, stats)
-    today = business_today(clock)
+    await document_days(client, episode_id, clock, days, day_s, stats, admitted)
+    if admitted is not None:
+        today = (admitted + timedelta(days=days - 1)).isoformat()
+    else:
+        today = business_today(clock)
     gw = EpisodeGateway(client, queue)
     await patient_update(partial(gw.discharge, episode_id, today, "bench"), stats)
     handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
@@ -441,7 +469,7 @@ async def run_shapes(client: Client, queue: str, shape: ShapeInput, n: int, tag:
     return time.perf_counter() - t0
 
 
-def seed(sessions: Any, ids: list[str], payer: str) -> None:
+def seed(sessions: Any, ids: list[str], payer: str, admitted: date) -> None:
     with sessions() as s, s.begin():
         for episode_id in ids:
             episode_repo.create_patient(
@@ -458,7 +486,7 @@ def seed(sessions: Any, ids: list[str], payer: str) -> None:
                 patient_id=f"P{episode_id}",
                 payer_id=payer,
                 program="psychiatric",
-                admit_date=date.today(),
+                admit_date=admitted,
             )
             episode_repo.store_intake(s, episode_id, {"diagnosis_codes": "F33.1"})
 
@@ -505,7 +533,8 @@ async def main(args: argparse.Namespace) -> None:
     queue = "bench-episodes"
     settings = Settings(clearinghouse="simulator", day_seconds=day_s, database_url=url)
     ids = [f"B{i:05d}" for i in range(n)]
-    seed(sessions, ids, payer)
+    admitted = date.today()  # the clocks start today too (BusinessClock.start)
+    seed(sessions, ids, payer, admitted)
     gw = TaskGateway(env.client, lambda _t: explain_closed_row(None, None, None))
     stats = {"tasks_ok": 0, "tasks_refused": 0}
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -551,6 +580,7 @@ async def main(args: argparse.Namespace) -> None:
                 bill,
                 server_pid,
                 stats,
+                admitted if args.attendance == "admission" else None,
             )
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     scpu1, server_hwm = proc_stats(server_pid)
@@ -583,13 +613,17 @@ async def closed_run(
     bill: asyncio.Task[None],
     server_pid: int,
     stats: dict[str, int],
+    admitted: date | None,
 ) -> None:
     n = len(ids)
     t0 = time.perf_counter()
     c0 = cpu_now(server_pid)
     payer0 = PAYER_CPU.seconds()
     results = await asyncio.gather(
-        *[run_episode(client, sessions, queue, payer, e, days, day_s, stats) for e in ids],
+        *[
+            run_episode(client, sessions, queue, payer, e, days, day_s, stats, admitted)
+            for e in ids
+        ],
         return_exceptions=True,
     )
     episodes_s = time.perf_counter() - t0
@@ -615,7 +649,9 @@ async def closed_run(
     done = n - len(failed)
     print(
         f"episodes: {n} started, {done} closed, {len(failed)} failed; payer {payer}; "
-        f"documented days each: {days}; business day {day_s:g} s; claims: {claims}"
+        f"documented days each: {days}, "
+        f"{'from admission' if admitted else 'from arrival in attendance'}; "
+        f"business day {day_s:g} s; claims: {claims}"
     )
     print(f"tasks opened, by kind: {task_kinds}")
     print(
@@ -808,6 +844,13 @@ if __name__ == "__main__":
     parser.add_argument("--payer", default="commercial_alpha")
     parser.add_argument("--open", type=int, default=0, help="hold this many episodes open")
     parser.add_argument("--start-concurrency", type=int, default=20)
+    parser.add_argument(
+        "--attendance",
+        choices=["admission", "arrival"],
+        default="admission",
+        help="document the days from the admission date (the same calendar whatever the "
+        "start took), or from the day each episode reached attendance",
+    )
     parser.add_argument(
         "--billers",
         type=int,
