@@ -10,7 +10,7 @@ answered by the simulator's 271 and 278, gets ``--days`` documented days through
 every claim is acknowledged, paid and resolved. The patient attends from the admission
 date, one business day after another, and each day is documented when the episode's
 clock reaches it; days that passed while the episode still waited for its 271 and
-authorization are documented as soon as it is in attendance. So every run bills the same
+authorization are sent together as soon as it is in attendance. So every run bills the same
 calendar, however long the start took: with 5-second business days, a slow start used
 to push the days past the authorization and into more billing weeks, and the run made
 more work for itself (docs/benchmarks.md, "Seventh session"). ``--attendance arrival``
@@ -269,25 +269,13 @@ async def document_days(
     With ``admitted`` (a closed run's default): the patient attends from the admission
     date, one day after another, and each day is documented when the clock reaches it, so
     the days that passed while the episode still waited for its 271 and authorization are
-    documented at once when it reaches attendance. Without it (``--attendance arrival``,
-    and the open-episodes run): from the day the episode reached attendance, one a day,
-    however long the last save took."""
+    sent together when it reaches attendance (the episode captures them one by one).
+    Without it (``--attendance arrival``, and the open-episodes run): from the day the
+    episode reached attendance, one a day, however long the last save took."""
     gw = EpisodeGateway(client, "")
-    latencies = []
-    start, last = time.perf_counter(), ""
-    for i in range(days):
-        if admitted is not None:
-            today = (admitted + timedelta(days=i)).isoformat()
-            while business_today(clock) < today:  # a day from the clock's future: wait
-                wait = clock.until(datetime.now(UTC), date.fromisoformat(today))
-                await asyncio.sleep(wait.total_seconds() + day_s / 50)
-        else:
-            await asyncio.sleep(max(0.0, start + i * day_s * 1.05 - time.perf_counter()))
-            today = business_today(clock)
-            while today == last:  # a slow save ran into the next day's slot: wait for its date
-                await asyncio.sleep(day_s / 5)
-                today = business_today(clock)
-        last = today
+    latencies: list[float] = []
+
+    async def save(today: str) -> None:
         doc = DocumentDayInput(
             day={
                 "date": today,
@@ -301,6 +289,28 @@ async def document_days(
         t0 = time.perf_counter()
         await patient_update(partial(gw.document_day, episode_id, doc), stats)
         latencies.append(time.perf_counter() - t0)
+
+    if admitted is not None:
+        dates = [(admitted + timedelta(days=i)).isoformat() for i in range(days)]
+        now = business_today(clock)
+        # The days already past are caught up at once (as an EHR sends its backlog); the
+        # episode captures them one by one and bills none of their weeks half-saved.
+        await asyncio.gather(*[save(d) for d in dates if d <= now])
+        for today in [d for d in dates if d > now]:
+            while business_today(clock) < today:  # a day from the clock's future: wait
+                wait = clock.until(datetime.now(UTC), date.fromisoformat(today))
+                await asyncio.sleep(wait.total_seconds() + day_s / 50)
+            await save(today)
+        return latencies
+    start, last = time.perf_counter(), ""
+    for i in range(days):
+        await asyncio.sleep(max(0.0, start + i * day_s * 1.05 - time.perf_counter()))
+        today = business_today(clock)
+        while today == last:  # a slow save ran into the next day's slot: wait for its date
+            await asyncio.sleep(day_s / 5)
+            today = business_today(clock)
+        last = today
+        await save(today)
     return latencies
 
 

@@ -18,6 +18,7 @@ clock), ``episode_authorization`` (the authorization stage and page entries),
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import replace
 from datetime import date, timedelta
@@ -100,6 +101,8 @@ class EpisodeWorkflow:
         self._recheck: str | None = None  # coverage edited in eligibility: who, so check again
         self._notices = SeenNotices()  # the inbox may deliver a file's notice twice
         self._lean_rebuild = False  # patch REBUILD_ONLY_FOR_INTERIM, decided in run()
+        self._capture_lock = asyncio.Lock()  # with that patch, days are captured one by one
+        self._capturing = 0  # document_day Updates taken and not yet captured
         if self._s.clock is None:
             # Set here, not in run(): an Update delivered with the start is validated
             # before run() begins, and its validator needs the business date.
@@ -300,6 +303,10 @@ class EpisodeWorkflow:
         assert s.facts is not None
         if s.self_pay:
             return None
+        if self._lean_rebuild:
+            # Days being saved now belong in this bill: a check that ran beside a save
+            # billed the week without that day and the day went out on a late claim.
+            await workflow.wait_condition(lambda: self._capturing == 0)
         built: BuildClaimsResult = await rt.act(
             "episodes.build_claims",
             BuildClaimsInput(
@@ -367,26 +374,43 @@ class EpisodeWorkflow:
         await workflow.wait_condition(lambda: s.facts is not None)
         assert s.facts is not None
         s.documented_hash[day] = day_hash(inp)
+        self._capturing += 1
         try:
-            summary: DaySummary = await rt.act(
-                "episodes.capture_day",
-                CaptureDayInput(
-                    episode_id=self._inp.episode_id,
-                    ruleset_version=s.facts.ruleset_version,
-                    as_of=rt.today().isoformat(),
-                    document=inp,
-                ),
-                DaySummary,
-            )
+            if self._lean_rebuild:
+                # One capture at a time: each re-runs the authorization ledger over the
+                # days before it, and a second save of the same day gets the first's answer.
+                async with self._capture_lock:
+                    if day in s.documented:
+                        return s.documented[day]
+                    summary = await self._capture(inp)
+            else:
+                summary = await self._capture(inp)
         except Exception:
             s.documented_hash.pop(day, None)
             raise
+        finally:
+            self._capturing -= 1
         s.documented[day] = summary
         s.expected.pop(day, None)
         rt.changed = True
         if day < rt.today().isoformat() and self._late_day_bills_now():
             s.rebuild = True  # a late day may belong to a period that has already closed
         await rt.withdraw(f"{self._inp.episode_id}-doc-{day}", f"the day {day} was documented")
+        return summary
+
+    async def _capture(self, inp: DocumentDayInput) -> DaySummary:
+        s, rt = self._s, self._rt
+        assert s.facts is not None
+        summary: DaySummary = await rt.act(
+            "episodes.capture_day",
+            CaptureDayInput(
+                episode_id=self._inp.episode_id,
+                ruleset_version=s.facts.ruleset_version,
+                as_of=rt.today().isoformat(),
+                document=inp,
+            ),
+            DaySummary,
+        )
         return summary
 
     @document_day.validator

@@ -365,15 +365,20 @@ async def test_a_sixty_day_episode_continues_as_new_without_losing_state(
     assert sorted(len(c.claim["lines"]) for c in claims) == [10, 50]  # an 837P holds 50 lines
 
 
-async def builds(handle: WorkflowHandle[EpisodeWorkflow, object]) -> int:
-    """How many times the episode has run episodes.build_claims."""
+async def scheduled(handle: WorkflowHandle[EpisodeWorkflow, object], activity: str) -> int:
+    """How many times the episode has scheduled ``activity``."""
     history = await handle.fetch_history()
     return sum(
         1
         for e in history.events
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        and e.activity_task_scheduled_event_attributes.activity_type.name == "episodes.build_claims"
+        and e.activity_task_scheduled_event_attributes.activity_type.name == activity
     )
+
+
+async def builds(handle: WorkflowHandle[EpisodeWorkflow, object]) -> int:
+    """How many times the episode has run episodes.build_claims."""
+    return await scheduled(handle, "episodes.build_claims")
 
 
 async def test_an_interim_claim_waits_for_the_last_remittance_and_only_then_builds_again(
@@ -495,9 +500,13 @@ async def test_days_documented_late_are_billed_at_the_next_check_or_at_discharge
     week_end = t0 + timedelta(days=6 - t0.weekday())
     await fresh_ts_env.sleep((week_end - t0).days * DAY + DAY + 60)  # t0's week has closed
     before = await at_least_builds(handle, 2)  # on reaching attendance, at the week's close
-    await handle.execute_update(EpisodeWorkflow.document_day, day(t0))  # documented late
-    await handle.execute_update(EpisodeWorkflow.document_day, day(t0 + timedelta(days=1)))
+    late = [day(t0), day(t0), day(t0 + timedelta(days=1))]  # sent at once, t0 twice
+    answers = await asyncio.gather(
+        *[handle.execute_update(EpisodeWorkflow.document_day, d) for d in late]
+    )
+    assert answers[0] == answers[1]  # the second save of a day gets the first's answer
     assert await builds(handle) == before  # no build per late day
+    assert await scheduled(handle, "episodes.capture_day") == 2  # one capture a day
     assert claims_of(sqlite_sessions, episode_id) == []
 
     await fresh_ts_env.sleep(7 * DAY)  # the next billing check
