@@ -398,11 +398,15 @@ class EpisodeWorkflow:
         await rt.withdraw(f"{self._inp.episode_id}-doc-{day}", f"the day {day} was documented")
         return summary
 
-    async def _capture(self, inp: DocumentDayInput) -> DaySummary:
+    async def _capture(
+        self, inp: DocumentDayInput, activity: str = "episodes.capture_day"
+    ) -> DaySummary:
+        """The day run through the rules engine and the authorization ledger: stored by
+        ``episodes.capture_day``, only shown by ``episodes.preview_day``."""
         s, rt = self._s, self._rt
         assert s.facts is not None
         summary: DaySummary = await rt.act(
-            "episodes.capture_day",
+            activity,
             CaptureDayInput(
                 episode_id=self._inp.episode_id,
                 ruleset_version=s.facts.ruleset_version,
@@ -421,20 +425,8 @@ class EpisodeWorkflow:
     async def preview_day(self, inp: DocumentDayInput) -> DaySummary:
         """What documenting this day would produce, under the episode's pinned rule set and
         authorization ledger; nothing is stored."""
-        s = self._s
-        await workflow.wait_condition(lambda: s.facts is not None)
-        assert s.facts is not None
-        summary: DaySummary = await self._rt.act(
-            "episodes.preview_day",
-            CaptureDayInput(
-                episode_id=self._inp.episode_id,
-                ruleset_version=s.facts.ruleset_version,
-                as_of=self._rt.today().isoformat(),
-                document=inp,
-            ),
-            DaySummary,
-        )
-        return summary
+        await workflow.wait_condition(lambda: self._s.facts is not None)
+        return await self._capture(inp, "episodes.preview_day")
 
     @workflow.update(name="enter_authorization")
     async def enter_authorization(self, inp: EnterAuthorizationInput) -> AuthorizationStatus:

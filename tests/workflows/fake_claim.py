@@ -11,19 +11,22 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ids import episode_workflow_id
 
 
+async def report_paid(inp: StartClaimInput) -> str:
+    """Tell the episode the claim was remitted, then resolved as paid."""
+    parent = workflow.get_external_workflow_handle(episode_workflow_id(inp.episode_id))
+    await parent.signal(SIGNAL_CLAIM_REMITTED, ClaimSettled(claim_id=inp.claim_id, resolved=False))
+    await parent.signal(
+        SIGNAL_CLAIM_RESOLVED,
+        ClaimSettled(claim_id=inp.claim_id, resolved=True, outcome="paid"),
+    )
+    return inp.claim_id
+
+
 @workflow.defn(name="Claim")
 class FakeClaimWorkflow:
     @workflow.run
     async def run(self, inp: StartClaimInput) -> str:
-        parent = workflow.get_external_workflow_handle(episode_workflow_id(inp.episode_id))
-        await parent.signal(
-            SIGNAL_CLAIM_REMITTED, ClaimSettled(claim_id=inp.claim_id, resolved=False)
-        )
-        await parent.signal(
-            SIGNAL_CLAIM_RESOLVED,
-            ClaimSettled(claim_id=inp.claim_id, resolved=True, outcome="paid"),
-        )
-        return inp.claim_id
+        return await report_paid(inp)
 
 
 @workflow.defn(name="Claim")
@@ -37,15 +40,7 @@ class PacedClaimWorkflow:
     @workflow.run
     async def run(self, inp: StartClaimInput) -> str:
         await workflow.wait_condition(lambda: self._remit)
-        parent = workflow.get_external_workflow_handle(episode_workflow_id(inp.episode_id))
-        await parent.signal(
-            SIGNAL_CLAIM_REMITTED, ClaimSettled(claim_id=inp.claim_id, resolved=False)
-        )
-        await parent.signal(
-            SIGNAL_CLAIM_RESOLVED,
-            ClaimSettled(claim_id=inp.claim_id, resolved=True, outcome="paid"),
-        )
-        return inp.claim_id
+        return await report_paid(inp)
 
     @workflow.signal(name="remit")
     def remit(self) -> None:
