@@ -82,8 +82,10 @@ SETTLE_TASKS_BEFORE_CLOSE = "settle-tasks-before-close"
 # or an approved write-off) instead of staying unbilled for ever.
 HELD_DAYS_BEFORE_CLOSE = "held-days-before-close"
 # Patch: a claim's remittance or resolution builds claims again only when the last build
-# left a closed period waiting for that remittance (sequential interim claims); before,
-# every remittance and every resolution ran episodes.build_claims, which found nothing.
+# left a closed period waiting for that remittance (sequential interim claims), a late day
+# waits for the next billing check while the patient attends, days are captured one at a
+# time and a build waits for the saves in flight. Before, every remittance, resolution and
+# late day ran episodes.build_claims (which mostly found nothing), and saves ran side by side.
 REBUILD_ONLY_FOR_INTERIM = "rebuild-only-for-interim"
 
 
@@ -359,9 +361,10 @@ class EpisodeWorkflow:
         return not self._lean_rebuild or self._s.discharge_date is not None
 
     def _rebuild_after_claim(self) -> None:
-        """A claim's 835 or resolution: build again if a period waits for it. Charges
-        become billable only when a day is documented or held days are released, and
-        both of those ask for their own build."""
+        """A claim's 835 or resolution: build again if a period waits for it. Nothing
+        else can have become billable by it: charges become billable when a day is
+        documented or held days are released, and the next billing check (or the last
+        bill) takes those."""
         if self._s.awaits_remittance or not self._lean_rebuild:
             self._s.rebuild = True
 
