@@ -145,6 +145,19 @@ async def start(
     )
 
 
+async def weekly_episode_in_attendance(
+    env: WorkflowEnvironment, sessions: sessionmaker[Session], queue: str, t0: date
+) -> tuple[str, WorkflowHandle[EpisodeWorkflow, object]]:
+    """A medicaid_state episode (weekly billing) admitted on ``t0``, its 271 active and 60
+    days and 30 units authorized from ``t0``, in attendance."""
+    episode_id = register(sessions, "medicaid_state", t0)
+    handle = await start(env, queue, episode_id, "medicaid_state")
+    await eventually(lambda: stage(sessions, episode_id) == "eligibility")
+    await eventually(lambda: ("270", episode_id) in SENT)
+    await to_active(handle, sessions, episode_id, "approved", "AUTH-1", t0, 60, 30)
+    return episode_id, handle
+
+
 async def test_authorized_episode_documents_days_bills_weekly_and_closes_when_claims_resolve(
     fresh_ts_env: WorkflowEnvironment,
     fresh_episode_worker: Worker,
@@ -152,11 +165,9 @@ async def test_authorized_episode_documents_days_bills_weekly_and_closes_when_cl
     task_queue: str,
 ) -> None:
     t0 = await today(fresh_ts_env)
-    episode_id = register(sqlite_sessions, "medicaid_state", t0)
-    handle = await start(fresh_ts_env, task_queue, episode_id, "medicaid_state")
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "eligibility")
-    await eventually(lambda: ("270", episode_id) in SENT)
-    await to_active(handle, sqlite_sessions, episode_id, "approved", "AUTH-1", t0, 60, 30)
+    episode_id, handle = await weekly_episode_in_attendance(
+        fresh_ts_env, sqlite_sessions, task_queue, t0
+    )
 
     first: DaySummary = await handle.execute_update(EpisodeWorkflow.document_day, day(t0))
     assert first.minutes == 190 and first.held == []
@@ -493,10 +504,9 @@ async def test_days_documented_late_are_billed_at_the_next_check_or_at_discharge
     task_queue: str,
 ) -> None:
     t0 = await today(fresh_ts_env)
-    episode_id = register(sqlite_sessions, "medicaid_state", t0)  # weekly billing
-    handle = await start(fresh_ts_env, task_queue, episode_id, "medicaid_state")
-    await eventually(lambda: ("270", episode_id) in SENT)
-    await to_active(handle, sqlite_sessions, episode_id, "approved", "AUTH-1", t0, 60, 30)
+    episode_id, handle = await weekly_episode_in_attendance(
+        fresh_ts_env, sqlite_sessions, task_queue, t0
+    )
     week_end = t0 + timedelta(days=6 - t0.weekday())
     await fresh_ts_env.sleep((week_end - t0).days * DAY + DAY + 60)  # t0's week has closed
     before = await at_least_builds(handle, 2)  # on reaching attendance, at the week's close
