@@ -156,12 +156,15 @@ def adjudicate(
     payer_claim_number: str,
     *,
     overturn: bool = False,
+    duplicate: bool = False,
 ) -> ClaimPayment:
     """The payer's verdict on one claim (see docs/workflows.md for the order of rules)."""
     member = claim.subscriber.member_id
     start, end = claim.service_period
     carc = ""
-    if not overturn:
+    if duplicate:
+        carc = "18"  # an exact duplicate of a claim already adjudicated
+    elif not overturn:
         if not claim.prior_authorization and (
             "DENY197" in member or (rules is not None and rules.prior_auth_required)
         ):

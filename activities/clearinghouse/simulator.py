@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.db import unit_of_work
 from models import ruleset_catalog
 from models.db import x12files as repo
+from models.db.billing_tables import X12File
 from models.db.counters import next_control_number
 from models.domain.ruleset_schema import RuleSet
 from models.domain.values import DomainError
@@ -219,9 +220,12 @@ class Simulator:
         )
 
     # 837 → 999, 277CA, 835 ------------------------------------------------------------
+    def _sent(self, s: Session, claim_id: str) -> list[X12File]:
+        """Every 837 file sent for ``claim_id``."""
+        return repo.outbound_named(s, [name_prefix(k, claim_id) for k in ("837P", "837I")])
+
     def _submissions(self, s: Session, claim_id: str) -> int:
-        prefixes = [name_prefix(k, claim_id) for k in ("837P", "837I")]
-        return max(1, len(repo.outbound_named(s, prefixes)))
+        return max(1, len(self._sent(s, claim_id)))
 
     def _claims(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:
         doc = read_837(out.content, out.name)
@@ -252,6 +256,9 @@ class Simulator:
                 if rejection is not None or "NOPAY" in member:
                     continue
                 rng = self._rng("adjudicate", claim_id, attempt)
+                # The same claim sent again after the payer adjudicated it: an exact
+                # duplicate, denied CO-18 (a corrected claim has an id of its own).
+                duplicate = self._adjudicated_before(s, claim_id, out.name)
                 days: float = rng.randint(*who.pay_days)
                 if "SLOWPAY" in member:
                     days = who.slow_pay_days - who.ack_days
@@ -261,6 +268,7 @@ class Simulator:
                     _rules(s, payer.id, claim),
                     rng,
                     self._payer_claim_number(claim_id, attempt),
+                    duplicate=duplicate,
                 )
                 yield _Answer(
                     kind="835",
@@ -268,6 +276,15 @@ class Simulator:
                     days=who.ack_days + days,
                     claim_ids=ids,
                 )
+
+    def _adjudicated_before(self, s: Session, claim_id: str, name: str) -> bool:
+        """Whether an earlier submission of ``claim_id`` (not the file ``name`` being
+        answered) got an 835, paid or not yet delivered."""
+        return any(
+            repo.count_inbound_named(s, _stem(f.name) + ".835.")
+            for f in self._sent(s, claim_id)
+            if f.name != name
+        )
 
     def _payer_claim_number(self, claim_id: str, attempt: int) -> str:
         return ("PC" + key_hash(self._seed, claim_id, attempt)).upper()

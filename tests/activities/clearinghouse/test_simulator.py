@@ -116,6 +116,22 @@ def test_rej277_first_submission_is_rejected_naming_the_subscriber_id_then_accep
     assert len(of(poll(120), "RemitNotice")) == 1
 
 
+def test_a_claim_sent_again_after_it_was_adjudicated_is_denied_co18_as_a_duplicate(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id="G777", claim_ids=("E1:c:1",))
+    submit(acts, "E1:c:1", 0)
+    (paid,) = of(poll(20), "RemitNotice")
+    assert paid["status_code"] == "1"
+    submit(acts, "E1:c:1", 21)  # the same claim again, as a "resubmit" would send it
+    assert [n["accepted"] for n in of(poll(22), "AckNotice")] == [True, True]
+    (again,) = of(poll(60), "RemitNotice")
+    claim = remittance(sessions, again).claims[0]
+    assert again["status_code"] == "4" and claim.paid_cents == 0
+    denials = {(a.group, a.reason) for x in claim.lines for a in x.adjustments}
+    assert denials == {("CO", "18")}
+
+
 def test_noack_first_submission_gets_no_acknowledgement_at_all(
     sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
 ) -> None:
