@@ -363,14 +363,14 @@ class EpisodeBillingActivities:
                 for r in rows
             ]
             context = self._context(session, episode, discharge)
-            built_before = _claims_built(session, inp.episode_id)
+            earlier = repo.claims(session, inp.episode_id)  # one read serves both
             build = build_claims(
                 items,
                 rules,
                 context,
                 as_of,
-                _interim(session, inp.episode_id),
-                billed=set(built_before),
+                _interim(session, earlier),
+                billed={c.id for c in earlier},
             )
             created: list[str] = []
             for claim in build.claims:
@@ -407,11 +407,11 @@ class EpisodeBillingActivities:
             # A claim built by an attempt that committed but never reported back (the
             # worker died in between) is still a draft: offer it again, so the episode
             # starts its workflow (it skips the ids it knows).
-            unstarted = [
-                claim_id
-                for claim_id, (status, original) in sorted(built_before.items())
-                if status == "draft" and original is None and claim_id not in created
-            ]
+            unstarted = sorted(
+                c.id
+                for c in earlier
+                if c.status == "draft" and c.original_claim_id is None and c.id not in created
+            )
             next_check: str | None = None
             if discharge is None:
                 period = billing_period(
@@ -521,20 +521,11 @@ def _billed_units(session: Session, episode_id: str) -> dict[str, int]:
     return out
 
 
-def _claims_built(session: Session, episode_id: str) -> dict[str, tuple[str, str | None]]:
-    """The episode's claims so far: id → (status, the id of the claim it replaces)."""
-    rows = session.execute(
-        select(ClaimRow.id, ClaimRow.status, ClaimRow.original_claim_id).where(
-            ClaimRow.episode_id == episode_id
-        )
-    ).all()
-    return {claim_id: (status, original) for claim_id, status, original in rows}
-
-
-def _interim(session: Session, episode_id: str) -> InterimState:
+def _interim(session: Session, claims: Sequence[ClaimRow]) -> InterimState:
+    """Where the episode's interim series stands, from its ``claims`` so far."""
     sent: Sequence[ClaimRow] = [
         c
-        for c in repo.claims(session, episode_id)
+        for c in claims
         if c.claim.get("interim_sequence", 0) > 0 and c.frequency in ("1", "2", "3", "4")
     ]
     if not sent:

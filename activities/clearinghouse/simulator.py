@@ -224,9 +224,6 @@ class Simulator:
         """Every 837 file sent for ``claim_id``."""
         return repo.outbound_named(s, [name_prefix(k, claim_id) for k in ("837P", "837I")])
 
-    def _submissions(self, s: Session, claim_id: str) -> int:
-        return max(1, len(self._sent(s, claim_id)))
-
     def _claims(self, s: Session, out: OutboundFile, now: datetime) -> Iterator[_Answer]:
         doc = read_837(out.content, out.name)
         for ic in doc.interchanges:
@@ -236,7 +233,8 @@ class Simulator:
                 who = self._config.payer(payer.id)
                 claim_id = from_pcn(claim.patient_control_number)
                 member = claim.subscriber.member_id
-                attempt = self._submissions(s, claim_id)
+                sent = self._sent(s, claim_id)
+                attempt = max(1, len(sent))
                 if "NOACK" in member and attempt == 1:
                     continue
                 ids = tuple(from_pcn(c.patient_control_number) for c in batch.claims)
@@ -258,7 +256,7 @@ class Simulator:
                 rng = self._rng("adjudicate", claim_id, attempt)
                 # The same claim sent again after the payer adjudicated it: an exact
                 # duplicate, denied CO-18 (a corrected claim has an id of its own).
-                duplicate = self._adjudicated_before(s, claim_id, out.name)
+                duplicate = self._adjudicated_before(s, sent, out.name)
                 days: float = rng.randint(*who.pay_days)
                 if "SLOWPAY" in member:
                     days = who.slow_pay_days - who.ack_days
@@ -277,13 +275,11 @@ class Simulator:
                     claim_ids=ids,
                 )
 
-    def _adjudicated_before(self, s: Session, claim_id: str, name: str) -> bool:
-        """Whether an earlier submission of ``claim_id`` (not the file ``name`` being
+    def _adjudicated_before(self, s: Session, sent: list[X12File], name: str) -> bool:
+        """Whether an earlier submission among ``sent`` (not the file ``name`` being
         answered) got an 835, paid or not yet delivered."""
         return any(
-            repo.count_inbound_named(s, _stem(f.name) + ".835.")
-            for f in self._sent(s, claim_id)
-            if f.name != name
+            repo.count_inbound_named(s, _stem(f.name) + ".835.") for f in sent if f.name != name
         )
 
     def _payer_claim_number(self, claim_id: str, attempt: int) -> str:

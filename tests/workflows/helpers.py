@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,10 +25,21 @@ T = TypeVar("T")
 
 async def eventually(probe: Callable[[], T | None], *, timeout: float = 15.0) -> T:
     """Poll ``probe`` (real time) until it returns something truthy."""
+
+    async def asked() -> T | None:
+        return probe()
+
+    return await eventually_awaited(asked, timeout=timeout)
+
+
+async def eventually_awaited(
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0
+) -> T:
+    """``eventually`` for a probe that must be awaited (a query, a history fetch)."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while True:
-        value = probe()
+        value = await probe()
         if value:
             return value
         if loop.time() > end:

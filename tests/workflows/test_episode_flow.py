@@ -32,6 +32,7 @@ from tests.workflows.fake_clearinghouse import SENT
 from tests.workflows.helpers import (
     episode_worker,
     eventually,
+    eventually_awaited,
     remember,
     task_gateway,
 )
@@ -446,20 +447,21 @@ async def test_an_interim_claim_waits_for_the_last_remittance_and_only_then_buil
 
 async def resolved(handle: WorkflowHandle[EpisodeWorkflow, object], claim_id: str) -> None:
     """Wait (real time) until the episode has taken the claim's resolution."""
-    for _ in range(300):
-        if (await handle.query(EpisodeWorkflow.status)).claims.get(claim_id) == "resolved":
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"claim {claim_id} not resolved on the episode")
+
+    async def taken() -> bool:
+        return (await handle.query(EpisodeWorkflow.status)).claims.get(claim_id) == "resolved"
+
+    await eventually_awaited(taken)
 
 
 async def at_least_builds(handle: WorkflowHandle[EpisodeWorkflow, object], n: int) -> int:
     """Wait (real time) until the episode has run episodes.build_claims ``n`` times."""
-    for _ in range(300):
-        if (count := await builds(handle)) >= n:
-            return count
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"fewer than {n} builds")
+
+    async def count() -> int | None:
+        done = await builds(handle)
+        return done if done >= n else None
+
+    return await eventually_awaited(count)
 
 
 async def settled_builds(handle: WorkflowHandle[EpisodeWorkflow, object]) -> int:
