@@ -62,6 +62,7 @@ from temporalio.worker import Worker
 import bench
 import workflows
 from activities.clearinghouse.simulator import PAYER_CPU
+from bench.critical_path import floor_figures, load_floors, pct
 from bench.dev_server import cpu_now, proc_stats, start_dev_server
 from bench.shape_workflow import ShapeInput, ShapeWorkflow, noop
 from iopbill.codec import SharedPayloadConverter
@@ -324,6 +325,7 @@ async def run_episode(
     day_s: float,
     stats: dict[str, int],
     admitted: date | None,
+    clocks: dict[str, BusinessClock],
 ) -> float:
     """Run one episode to its close; return when it closed (perf_counter). With
     ``admitted``, the days from admission are documented and the patient is discharged on
@@ -335,7 +337,7 @@ async def run_episode(
         StartEpisodeInput(episode_id=episode_id, payer_id=payer, day_seconds=day_s),
     )
     await wait_for_stage(sessions, episode_id, {Stage.ACTIVE.value}, day_s)
-    clock = await episode_clock(client, episode_id, day_s)
+    clock = clocks[episode_id] = await episode_clock(client, episode_id, day_s)
     if episode_id.endswith("00000"):
         await check_clock(client, episode_id, clock)
     await document_days(client, episode_id, clock, days, day_s, stats, admitted)
@@ -523,11 +525,6 @@ def loadavg() -> str:
         return " ".join(fh.read().split()[:3])
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
-
-
 async def main(args: argparse.Namespace) -> None:
     day_s, payer = args.day_seconds, args.payer
     n = args.open or args.episodes
@@ -626,12 +623,13 @@ async def closed_run(
     admitted: date | None,
 ) -> None:
     n = len(ids)
-    t0 = time.perf_counter()
+    clocks: dict[str, BusinessClock] = {}
+    t0, t0_wall = time.perf_counter(), datetime.now(UTC)
     c0 = cpu_now(server_pid)
     payer0 = PAYER_CPU.seconds()
     results = await asyncio.gather(
         *[
-            run_episode(client, sessions, queue, payer, e, days, day_s, stats, admitted)
+            run_episode(client, sessions, queue, payer, e, days, day_s, stats, admitted, clocks)
             for e in ids
         ],
         return_exceptions=True,
@@ -643,6 +641,12 @@ async def closed_run(
     await bill
     failed = [r for r in results if isinstance(r, BaseException)]
     closed_at = sorted(r for r in results if isinstance(r, float))
+    closed_wall = {
+        e: t0_wall + timedelta(seconds=r - t0)
+        for e, r in zip(ids, results, strict=True)
+        if isinstance(r, float)
+    }
+    floors = load_floors(sessions, {e: clocks[e] for e in closed_wall})
     sample = ids[:: max(1, n // SHAPE_SAMPLE)]
     counted = [await count_tree(client, episode_workflow_id(e)) for e in sample]
     tree, own = mean_count([t for t, _ in counted]), mean_count([o for _, o in counted])
@@ -685,6 +689,7 @@ async def closed_run(
             f"of one episode), median {closed_at[len(closed_at) // 2] - t0:.0f} s, last "
             f"{closed_at[-1] - t0:.0f} s"
         )
+        print(floor_figures(floors, closed_wall, t0_wall, tree_s))
     eps = done / episodes_s
     print(f"episodes/s: {eps:.2f} ({episodes_s:.1f} s)")
     print(
