@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -149,7 +149,9 @@ class EpisodeBillingActivities:
             episode = _episode(session, inp.episode_id)
             if inp.key and _has_event(session, inp.key):  # a retry: recorded already
                 latest = list(repo.authorizations(session, inp.episode_id))[-1:]
-                number = latest[0].number if inp.extend and latest else inp.number
+                number = inp.number.strip()
+                if inp.extend and latest and not number:
+                    number = latest[0].number
                 return AuthorizationStatus(
                     approved=inp.status != "denied", number=number, message="already recorded"
                 )
@@ -174,8 +176,11 @@ class EpisodeBillingActivities:
             return AuthorizationStatus(approved=False, message="the payer denied the request")
         rules = ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version)
         existing = list(repo.authorizations(session, inp.episode_id))
+        number = inp.number.strip()
+        if inp.extend and existing and number and number not in {a.number for a in existing}:
+            return self._add_continued(session, episode, existing, inp, number)
         if inp.extend and existing:
-            latest = existing[-1]
+            latest = next((a for a in existing if a.number == number), existing[-1])
             if inp.start:  # a retro-authorization may reach back before the first start
                 latest.start = min(latest.start, date.fromisoformat(inp.start))
             if inp.end:
@@ -210,6 +215,64 @@ class EpisodeBillingActivities:
         )
         self._release_held(session, episode, rules)
         return AuthorizationStatus(approved=True, number=row.number)
+
+    def _add_continued(
+        self,
+        session: Session,
+        episode: Episode,
+        existing: list[AuthorizationRow],
+        inp: RecordAuthorizationInput,
+        number: str,
+    ) -> AuthorizationStatus:
+        """An extension or a retro-authorization that came with a number of its own: the
+        payer's new authorization is recorded beside the others, so the days it covers
+        are billed under its number (a claim per number, REF*G1). Without a first day (a
+        concurrent review's answer), it starts the day after the last day billed under
+        the earlier numbers, and no later than the day after the last of them ends."""
+        latest = existing[-1]
+        if inp.start:
+            start = date.fromisoformat(inp.start)
+        else:
+            numbers = {a.number for a in existing}
+            used = [
+                c.day
+                for c in repo.charges(session, episode.id)
+                if c.authorization_number in numbers and c.status in ("billable", "billed")
+            ]
+            after = max(a.end for a in existing) + timedelta(days=1)
+            start = min(max(used) + timedelta(days=1), after) if used else latest.start
+        end = date.fromisoformat(inp.end) if inp.end else max(latest.end, start)
+        if not inp.start:  # an answer ending before the computed first day covers up to it
+            start = min(start, end)
+        if end < start:  # a person's first day after the last: refused on the field
+            raise ApplicationError(
+                f"authorization {number} ends {end} before it starts {start}",
+                {"end": "must be on or after the first day"},
+                type=ErrorType.AUTH_INCOMPLETE,
+                non_retryable=True,
+            )
+        repo.add_authorization(
+            session,
+            episode_id=episode.id,
+            payer_id=episode.payer_id,
+            number=number,
+            codes=list(latest.codes),
+            start=start,
+            end=end,
+            units=inp.units,
+            status="approved",
+            source=inp.source,
+        )
+        self._release_held(
+            session,
+            episode,
+            ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version),
+        )
+        return AuthorizationStatus(
+            approved=True,
+            number=number,
+            message=f"{number} recorded beside {latest.number}, {start} to {end}",
+        )
 
     @activity.defn(name="episodes.capture_day")
     def capture_day(self, inp: CaptureDayInput) -> DaySummary:
@@ -328,11 +391,24 @@ class EpisodeBillingActivities:
         charges = [
             r for r in repo.charges(session, episode.id) if r.status in ("billable", "billed")
         ]
+        # An authorization followed by another for the same codes (a continued stay or a
+        # retro-authorization under a number of its own) no longer sets the next review:
+        # the one that reaches furthest does.
+        current: dict[tuple[str, ...], AuthorizationRow] = {}
+        for row in rows:
+            codes = tuple(sorted(row.codes))
+            if codes not in current or (row.end, row.start) >= (
+                current[codes].end,
+                current[codes].start,
+            ):
+                current[codes] = row
         for row in rows:
             consumed = [(c.day, c.units) for c in charges if c.authorization_number == row.number]
             fc = forecast(_auth(row), consumed, rules, as_of)
             row.review_due, row.run_out = fc.review_due, fc.run_out
             row.units_used = sum(u for _, u in consumed)
+            if row is not current[tuple(sorted(row.codes))]:
+                continue
             if best[0] is None or fc.review_due.isoformat() < best[0]:
                 best = (fc.review_due.isoformat(), fc.run_out.isoformat(), fc.units_remaining)
         session.flush()

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.db.billing_tables import (
     AuthorizationRow,
@@ -230,14 +230,28 @@ def authorizations_running_out(
     session: Session, *, today: date, days: int = 7
 ) -> Sequence[AuthorizationRow]:
     """Approved authorizations whose units run out, or whose concurrent review falls due,
-    within ``days`` of ``today`` (already past included while the auth has not ended)."""
+    within ``days`` of ``today`` (already past included while the auth has not ended).
+    An authorization followed by a later-ending one of the same episode (a continued stay
+    under a new number) is not listed: the later one carries the episode on."""
     horizon = today + timedelta(days=days)
+    granted = ("approved", "partial")
+    later = aliased(AuthorizationRow)
+    followed = (
+        select(later.id)
+        .where(
+            later.episode_id == AuthorizationRow.episode_id,
+            later.status.in_(granted),
+            later.end > AuthorizationRow.end,
+        )
+        .exists()
+    )
     return session.scalars(
         select(AuthorizationRow)
         .where(
-            AuthorizationRow.status.in_(("approved", "partial")),
+            AuthorizationRow.status.in_(granted),
             AuthorizationRow.end >= today,
             or_(AuthorizationRow.run_out <= horizon, AuthorizationRow.review_due <= horizon),
+            ~followed,
         )
         .order_by(func.coalesce(AuthorizationRow.run_out, AuthorizationRow.review_due))
         .limit(500)

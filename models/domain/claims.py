@@ -11,6 +11,7 @@ Replacement (7) and void (8) claims reference the original payer claim number.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -201,7 +202,9 @@ def build_claims(
     charge documented after its period was billed (a late day) goes on a claim of its own,
     ``{period claim id}:late-{its first date of service}``, frequency 1. Under interim
     billing such a charge waits instead (the reason says so): the sent interim claim
-    would have to be replaced to carry it.
+    would have to be replaced to carry it. A period whose charges fall under more than one
+    authorization number is billed on one claim per number (the first keeps the period's
+    id, the others are named after their first date of service).
     """
     if context.payer_id != rules.id:
         raise DomainError("payer_id", context.payer_id, f"rule set is for {rules.id}")
@@ -251,12 +254,19 @@ def build_claims(
             claims.append(_claim(items, rules, context, period, freq, sent + 1))
         else:
             late = period_id in billed
-            for n, part in enumerate(_split_by_days(items, MAX_LINES[rules.claim_form])):
+            limit = MAX_LINES[rules.claim_form]
+            parts = [p for group in _by_authorization(items) for p in _split_by_days(group, limit)]
+            named: set[str] = set()
+            for n, part in enumerate(parts):
                 first = part[0].charge.date_of_service
                 span = DateSpan(start=first, end=period.end) if n else period
                 claim = _claim(part, rules, context, span, Frequency.ADMIT_THROUGH_DISCHARGE, 0)
                 if late:
                     claim = replace(claim, claim_id=f"{period_id}:late-{first.isoformat()}")
+                if claim.claim_id in named:  # a second authorization from the same first day
+                    number = re.sub(r"[^A-Za-z0-9-]", "", part[0].authorization_number)[:20]
+                    claim = replace(claim, claim_id=f"{claim.claim_id}:auth-{number or 'none'}")
+                named.add(claim.claim_id)
                 claims.append(claim)
     return ClaimBuild(
         claims=tuple(claims), pending=tuple(pending), reason=reason, awaits_remittance=awaits
@@ -267,6 +277,17 @@ def claim_id_for(context: ClaimContext, rules: RuleSet, period: DateSpan) -> str
     """The id of the claim that bills ``period`` (a split claim's further parts, and a late
     claim, are named after their first date of service)."""
     return f"{context.episode_id}:{rules.id}:{period.start.isoformat()}"
+
+
+def _by_authorization(items: list[AuthorizedCharge]) -> list[list[AuthorizedCharge]]:
+    """A period's charges grouped by authorization number, in the order each number first
+    bills: a claim carries one prior-authorization number (REF*G1 in loop 2300, and the
+    837I has no line-level one), so days billed under a retro-authorization or a new
+    continued-stay number go on a claim of their own."""
+    groups: dict[str, list[AuthorizedCharge]] = {}
+    for item in items:
+        groups.setdefault(item.authorization_number, []).append(item)
+    return list(groups.values())
 
 
 def _split_by_days(items: list[AuthorizedCharge], limit: int) -> list[list[AuthorizedCharge]]:

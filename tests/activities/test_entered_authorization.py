@@ -112,3 +112,27 @@ def test_a_grant_missing_its_last_day_or_units_is_refused_naming_each_field(
     }
     with sqlite_sessions() as s:
         assert list(billing.authorizations(s, "E-1")) == []
+
+
+def test_a_new_number_ending_before_it_starts_is_refused_on_the_field(
+    sqlite_sessions: sessionmaker[Session],
+) -> None:
+    acts, version = admitted(sqlite_sessions)
+    first = RecordAuthorizationInput(
+        episode_id="E-1", ruleset_version=version, status="approved", number="PA-1",
+        start="2026-11-02", end="2026-11-30", units=10, source="payer",
+    )  # fmt: skip
+    acts.record_authorization(first)
+    backwards = replace(first, number="PA-2", start="2026-12-10", end="2026-12-01", extend=True)
+    with pytest.raises(ApplicationError) as refused:
+        acts.record_authorization(backwards)
+    assert refused.value.type == ErrorType.AUTH_INCOMPLETE
+    assert refused.value.details[0] == {"end": "must be on or after the first day"}
+    # A review's answer has no first day: with nothing billed yet, the new number starts
+    # with the first authorization (the ledger spends PA-1's units first).
+    review = replace(first, number="PA-3", start=None, end="2026-11-20", units=5, extend=True)
+    assert acts.record_authorization(review).message == (
+        "PA-3 recorded beside PA-1, 2026-11-02 to 2026-11-20"
+    )
+    with sqlite_sessions() as s:
+        assert [a.number for a in billing.authorizations(s, "E-1")] == ["PA-1", "PA-3"]

@@ -198,6 +198,27 @@ def test_authorizations_running_out_this_week(session: Session) -> None:
     assert [a.id for a in rows] == ["a-soon", "a-review"]
 
 
+def test_an_authorization_continued_under_a_new_number_is_not_running_out(
+    session: Session,
+) -> None:
+    seed(session)
+    session.add(  # E-1's continued stay: a new number, reaching past a-soon's end
+        AuthorizationRow(
+            id="a-continued",
+            episode_id="E-1",
+            payer_id="medicare",
+            start=TODAY + timedelta(days=3),
+            end=TODAY + timedelta(days=90),
+            units=30,
+            review_due=TODAY + timedelta(days=60),
+            run_out=TODAY + timedelta(days=80),
+        )
+    )
+    session.flush()
+    rows = reports.authorizations_running_out(session, today=TODAY)
+    assert [a.id for a in rows] == ["a-review"]
+
+
 async def test_the_console_draws_the_finance_figures_and_each_drills_down(
     web_sessions: sessionmaker[Session], as_role: Any
 ) -> None:

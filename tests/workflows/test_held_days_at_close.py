@@ -22,6 +22,7 @@ from temporalio.worker import Replayer
 
 from iopbill.codec import data_converter
 from iopbill.sandbox import workflow_runner
+from models.db import billing
 from models.db import episodes as episode_repo
 from models.db.billing_tables import ChargeRow, ClaimRow
 from models.db.tables import Task
@@ -159,13 +160,20 @@ async def test_held_days_are_asked_about_before_the_last_bill_and_a_retro_auth_b
     assert (await gateway.complete(task.id, "bea", retro)).ok
     status = await closed(rig, handle, "SHELD01")
     assert status.stage is Stage.CLOSED
-    auth = rig.authorization("SHELD01")
-    assert (auth.units, auth.end) == (4, HELD_DAY)  # extended, as an approved review is
-    (claim,) = assert_ledger_balances(rig, "SHELD01", written_off=0)
-    assert [line["date_of_service"] for line in claim.claim["lines"]] == [
-        (TODAY + ad(n)).isoformat() for n in range(4)
-    ]
-    assert claim.total_cents == 4 * CHARGE and claim.frequency == "1"
+    with rig.sessions() as s:  # the retro-authorization has a number of its own
+        auths = {a.number: (a.start, a.end, a.units) for a in billing.authorizations(s, "SHELD01")}
+    assert auths == {"PA-3": (TODAY, TODAY + ad(2), 3), "RETRO-7": (HELD_DAY, HELD_DAY, 1)}
+    claims = assert_ledger_balances(rig, "SHELD01", written_off=0)
+    by_number = {
+        c.claim["prior_auth_number"]: [line["date_of_service"] for line in c.claim["lines"]]
+        for c in claims
+    }
+    assert by_number == {  # each day billed under the number that covers it (REF*G1)
+        "PA-3": [(TODAY + ad(n)).isoformat() for n in range(3)],
+        "RETRO-7": [HELD_DAY.isoformat()],
+    }
+    assert sum(c.total_cents for c in claims) == 4 * CHARGE
+    assert {c.frequency for c in claims} == {"1"}
     assert len(rig.tasks("held_days", episode_id="SHELD01")) == 1
 
     history = await handle.fetch_history()  # the patched close replays

@@ -75,6 +75,40 @@ def test_a_day_documented_after_its_week_was_billed_goes_on_a_late_claim_of_its_
     assert build.pending == ()
 
 
+def test_a_week_under_two_authorization_numbers_is_billed_on_one_claim_per_number() -> None:
+    # Monday under a retro-authorization, Tuesday and Wednesday under the original one.
+    charges = [
+        authorized(charge(day=MON), "RETRO-9"),
+        *[authorized(charge(day=MON + timedelta(days=d))) for d in (1, 2)],
+    ]
+    build = build_claims(
+        charges, ruleset("medicaid_state"), claim_context(), as_of=date(2026, 3, 10)
+    )
+    retro, original = build.claims
+    assert retro.claim_id == f"ep-1:medicaid_state:{MON.isoformat()}"  # the period's id
+    assert retro.prior_auth_number == "RETRO-9"
+    assert [line.date_of_service for line in retro.lines] == [MON]
+    assert original.claim_id == f"ep-1:medicaid_state:{(MON + timedelta(days=1)).isoformat()}"
+    assert original.prior_auth_number == "AUTH-1"
+    assert {line.authorization_number for line in original.lines} == {"AUTH-1"}
+    assert retro.total_cents + original.total_cents == 3 * 45000  # every day billed once
+
+
+def test_two_numbers_from_the_same_first_day_get_distinct_claim_ids() -> None:
+    charges = [
+        authorized(charge(day=MON, code="S9480"), "A-1"),
+        authorized(charge(day=MON, code="H0015"), "B-2"),
+    ]
+    build = build_claims(
+        charges, ruleset("medicaid_state"), claim_context(), as_of=date(2026, 3, 10)
+    )
+    period_id = f"ep-1:medicaid_state:{MON.isoformat()}"
+    assert [(c.claim_id, c.prior_auth_number) for c in build.claims] == [
+        (period_id, "B-2"),  # H0015 sorts first on the day
+        (f"{period_id}:auth-A-1", "A-1"),
+    ]
+
+
 def test_a_late_day_of_a_billed_interim_month_waits_for_a_replacement() -> None:
     rules, ctx = ruleset("medicare"), claim_context("medicare")
     (first,) = build_claims(medicare_charges(3), rules, ctx, as_of=date(2026, 4, 5)).claims
