@@ -100,6 +100,22 @@ def apply_corrections(claim: Claim, data: Mapping[str, Any]) -> Claim:
 ALREADY_REVERSED = "the posting this reversal names was already reversed"
 
 
+def covering_authorizations(claim: Claim, rows: Sequence[Any]) -> dict[str, str]:
+    """Authorization number → "start to end" for each granted authorization on file whose
+    dates and codes take in every line of ``claim`` (``rows``: the episode's
+    ``AuthorizationRow``s). A correction form offers these and refuses other numbers."""
+    days = {line.date_of_service for line in claim.lines}
+    codes = {line.code for line in claim.lines}
+    return {
+        a.number: f"{a.start.isoformat()} to {a.end.isoformat()}"
+        for a in rows
+        if a.number
+        and a.status in ("approved", "partial")
+        and all(a.start <= d <= a.end for d in days)
+        and codes <= set(a.codes or ())
+    }
+
+
 def _group(code: str) -> GroupCode:
     try:
         return GroupCode(code.strip().upper())

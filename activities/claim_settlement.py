@@ -22,6 +22,7 @@ from activities.claim_rules import (
     adjudication_from_835,
     adjustment_rows,
     appeal_letter,
+    covering_authorizations,
     overturned_denial,
 )
 from activities.db import unit_of_work
@@ -405,6 +406,11 @@ class SettlementActivities:
             field=field,
             form_field=form_field_for(field) if field else "",
             appeal_level=route.appeal_level,
+            authorizations=covering_authorizations(
+                claim, repo.authorizations_for(session, row.episode_id)
+            )
+            if kind in ("corrected_claim", "fix_claim")
+            else {},
         )
 
     # -- appeals -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.claim_rules import apply_corrections, status_summary
+from activities.claim_rules import apply_corrections, covering_authorizations, status_summary
 from activities.claim_settlement import (
     SettlementActivities,
     claim_of,
@@ -156,6 +156,7 @@ class ClaimActivities(SettlementActivities):
         with unit_of_work(self._sessions) as session:
             row = repo.require(session, inp.claim_id)
             claim = claim_of(row)
+            on_file = repo.authorizations_for(session, row.episode_id)
             auths = tuple(
                 Authorization(
                     number=a.number,
@@ -165,7 +166,7 @@ class ClaimActivities(SettlementActivities):
                     units_authorized=a.units,
                     units_used=repo.units_billed_elsewhere(session, a.number, row),
                 )
-                for a in repo.authorizations_for(session, row.episode_id)
+                for a in on_file
                 if a.number and a.codes and a.status in ("approved", "partial")
             )
             context = ScrubContext(rules=rules_of(session, claim), authorizations=auths)
@@ -192,6 +193,7 @@ class ClaimActivities(SettlementActivities):
                 clean=not blocked,
                 findings=[f.to_dict() for f in findings if f.blocks],
                 field_notes=notes,
+                authorizations=covering_authorizations(claim, on_file) if blocked else {},
             )
 
     @activity.defn(name="claims.apply_fix")

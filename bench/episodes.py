@@ -108,7 +108,8 @@ PREFERRED = {
 def answer(schema_name: str, today: date, context: dict[str, Any] | None = None) -> dict[str, Any]:
     """A biller's plausible answer: the first choice, today (a last day 90 days on), 60
     units, every field filled in so that cross-field rules are met. Where the task lists
-    days (held days), the dates span them, as a retro-authorization for them would."""
+    days (held days), the dates span them, as a retro-authorization for them would; where
+    it lists the authorizations covering a claim, a correction names the first."""
     data: dict[str, Any] = {}
     days = sorted((context or {}).get("days") or [])
     for f in get_schema(schema_name).fields:
@@ -126,6 +127,9 @@ def answer(schema_name: str, today: date, context: dict[str, Any] | None = None)
             data[f.name] = "on"
         elif f.pattern is None:
             data[f.name] = "bench"
+        elif f.name == "prior_auth_number" and (context or {}).get("authorizations"):
+            # A correction names an authorization the task lists (the form refuses others).
+            data[f.name] = next(iter((context or {})["authorizations"]))
         elif re.fullmatch(f.pattern, "BENCH-1"):
             # Optional too: a cross-field rule may require it for the chosen answer.
             data[f.name] = "BENCH-1"

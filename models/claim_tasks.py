@@ -15,7 +15,15 @@ import re
 from models.domain import denials
 from models.domain.denials import Action
 from models.episode_tasks import AUTHORIZATION_GRANT_FIELDS
-from models.forms import CoversDates, FieldType, FormField, FormSchema, RequiredWhen, register
+from models.forms import (
+    CoversDates,
+    FieldType,
+    FormField,
+    FormSchema,
+    OnFile,
+    RequiredWhen,
+    register,
+)
 from models.task_kinds import TaskKind, register_kind
 
 GENERAL_FIELD = "note"
@@ -138,15 +146,35 @@ _NOTE = FormField(
 )
 
 # -- schemas -------------------------------------------------------------------------------
-FIX_CLAIM = register(FormSchema(name="fix_claim", title="Fix the claim", fields=_CORRECTION_FIELDS))
+# Where the task lists the authorizations on file that cover the claim's dates (the
+# scrubber's and the denial router's "authorizations"), a correction must name one of them.
+_AUTH_ON_FILE = (
+    OnFile(
+        field="prior_auth_number",
+        context_key="authorizations",
+        what="an authorization on file that covers this claim's dates (record a new one "
+        "on the episode page first)",
+    ),
+)
+FIX_CLAIM = register(
+    FormSchema(
+        name="fix_claim", title="Fix the claim", fields=_CORRECTION_FIELDS, on_file=_AUTH_ON_FILE
+    )
+)
 FIX_REJECTED_CLAIM = register(
-    FormSchema(name="fix_rejected_claim", title="Fix the rejected claim", fields=_CORRECTION_FIELDS)
+    FormSchema(
+        name="fix_rejected_claim",
+        title="Fix the rejected claim",
+        fields=_CORRECTION_FIELDS,
+        on_file=_AUTH_ON_FILE,
+    )
 )
 CORRECTED_CLAIM = register(
     FormSchema(
         name="corrected_claim",
         title="Corrected claim (frequency 7)",
         fields=_CORRECTION_FIELDS,
+        on_file=_AUTH_ON_FILE,
     )
 )
 MISSING_ACK = register(

@@ -69,6 +69,18 @@ class CoversDates:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OnFile:
+    """``field``, when given, must be one of the keys of the mapping the task lists under
+    ``context_key`` (when it lists any): a correction naming an authorization number that
+    does not cover the claim's dates would fail the scrubber again, and the biller would
+    be asked again about the same claim."""
+
+    field: str
+    context_key: str
+    what: str  # e.g. "an authorization on file for this claim's dates"
+
+
+@dataclass(frozen=True, kw_only=True)
 class FormSchema:
     name: str
     title: str
@@ -76,6 +88,7 @@ class FormSchema:
     required_when: tuple[RequiredWhen, ...] = ()
     ordered_dates: tuple[tuple[str, str], ...] = ()  # (first, last): last ≥ first
     covers: tuple[CoversDates, ...] = ()  # checked only when the task's context is given
+    on_file: tuple[OnFile, ...] = ()  # likewise
 
 
 class FormInvalid(ValueError):
@@ -176,6 +189,13 @@ def context_errors(
             errors[rule.first] = f"must be on or before {listed[0]}, the first day listed"
         if ends < listed[-1]:
             errors[rule.last] = f"must be on or after {listed[-1]}, the last day listed"
+    for known in schema.on_file:
+        given, listed_map = values.get(known.field), context.get(known.context_key)
+        if not _given(given) or not isinstance(listed_map, Mapping) or not listed_map:
+            continue
+        if str(given).strip().upper() not in {str(k).upper() for k in listed_map}:
+            choices = ", ".join(f"{k} ({v})" for k, v in listed_map.items())
+            errors[known.field] = f"must be {known.what}: {choices}"
     return errors
 
 
@@ -194,7 +214,8 @@ def validate_form(
 
     ``as_of`` is the day a ``not_future`` field may not pass; a schema without one needs
     none, and leaving it out for a schema with one is a TypeError, not a skipped check.
-    ``context`` is what the task shows; given, the schema's ``covers`` rules are checked.
+    ``context`` is what the task shows; given, the schema's ``covers`` and ``on_file``
+    rules are checked.
     """
     if as_of is None and any(f.not_future for f in schema.fields):
         raise TypeError(f"form {schema.name!r} checks dates against a day: pass as_of")

@@ -48,6 +48,7 @@ def denial_context(item: DenialWork) -> dict[str, Any]:
         "field": item.field,
         "form_field": item.form_field,
         "field_notes": notes,
+        "authorizations": item.authorizations,
     }
 
 

@@ -59,6 +59,8 @@ class ScrubResult:
     clean: bool
     findings: list[dict[str, str]] = field(default_factory=list)  # edit, severity, field, message
     field_notes: dict[str, str] = field(default_factory=dict)  # form field → messages
+    # authorizations on file covering the claim's dates: number → "start to end"
+    authorizations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,7 +204,8 @@ class DenialWork:
     deadline: str
     rule: str
     rarcs: list[str] = field(default_factory=list)
-    field: str = ""
+    authorizations: dict[str, str] = field(default_factory=dict)  # as ScrubResult's
+    field: str = ""  # (named after the claim field; dataclasses.field is shadowed below)
     form_field: str = ""
     appeal_level: int = 0
 

@@ -101,7 +101,11 @@ class ClaimSubmission:
                 "fix_claim",
                 f"Fix claim {s.claim_id}",
                 f"The scrubber found {len(result.findings)} error(s): {listed}",
-                context={"findings": result.findings, "field_notes": result.field_notes},
+                context={
+                    "findings": result.findings,
+                    "field_notes": result.field_notes,
+                    "authorizations": result.authorizations,
+                },
                 abort=st.filing_abort,
             )
             if fix is None:

@@ -141,6 +141,8 @@ def test_scrub_counts_authorization_units_billed_on_other_claims(
     result = acts.scrub(ScrubClaimInput(claim_id=claim.claim_id, today=TODAY, attempt=1))
     assert not result.clean
     assert "exceed the 1 authorized units left" in result.field_notes["note"]
+    # The fix form offers the authorizations that cover the claim, and refuses others.
+    assert result.authorizations == {"AUTH-1": "2026-05-01 to 2026-05-31"}
 
 
 def authorize(sessions: sessionmaker[Session], claim: Claim, units: int) -> None:
@@ -572,3 +574,38 @@ def test_an_allowed_amount_under_the_fee_schedule_is_reported_as_underpayment(
         (1, 3000),
         (2, 3000),
     ]
+
+
+def test_a_corrected_claim_lists_the_authorizations_covering_the_claim(
+    acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
+) -> None:
+    """CO-197: the task offers the numbers on file that take in every line, not one that
+    starts after a line's date (the form refuses any other)."""
+    claim = build_claim(new_claim_id())
+    store_claim(sqlite_sessions, claim)
+    days = [line.date_of_service for line in claim.lines]
+    with sqlite_sessions() as s, s.begin():
+        for number, start in (("AUTH-1", min(days)), ("LATER-2", max(days))):
+            s.add(
+                AuthorizationRow(
+                    id=f"{claim.episode_id}:{number}",
+                    episode_id=claim.episode_id,
+                    payer_id=claim.payer_id,
+                    number=number,
+                    codes=sorted({line.code for line in claim.lines}),
+                    start=start,
+                    end=max(days),
+                    units=30,
+                )
+            )
+    out = posted(
+        acts, claim, store_835(sqlite_sessions, payment(claim, paid=0, cas=(("CO", "197", 45000),)))
+    )
+    plan = acts.route_denials(
+        RouteDenialsInput(
+            claim_id=claim.claim_id, posting_id=out.posting_id, today=TODAY, notice_date=TODAY
+        )
+    )
+    (work,) = plan.work
+    assert work.kind == "corrected_claim"
+    assert work.authorizations == {"AUTH-1": f"{min(days).isoformat()} to {max(days).isoformat()}"}

@@ -110,3 +110,32 @@ def test_the_held_days_rule_binds_only_a_retro_authorization_and_only_with_a_con
     early_end = {**RETRO, "end": "2027-02-25", "start": "2026-11-27"}
     assert validate_form(schema, early_end)["end"] == "2027-02-25"  # no context: no rule
     assert validate_form(schema, early_end, context={})["end"] == "2027-02-25"  # none listed
+
+
+ON_FILE = {"authorizations": {"PA-1": "2026-11-28 to 2026-12-11"}}
+
+
+@pytest.mark.parametrize("schema_name", ["fix_claim", "fix_rejected_claim", "corrected_claim"])
+def test_a_correction_names_an_authorization_the_task_lists_as_covering_the_claim(
+    schema_name: str,
+) -> None:
+    """A number that does not cover the claim's dates would fail the scrubber again: the
+    bench's biller once looped through 500 fix-claim tasks on one claim that way."""
+    import models.claim_tasks  # noqa: F401
+
+    schema = get_schema(schema_name)
+    assert validate_form(schema, {"prior_auth_number": "pa-1"}, context=ON_FILE, as_of=AS_OF)
+    with pytest.raises(FormInvalid) as bad:
+        validate_form(schema, {"prior_auth_number": "BENCH-1"}, context=ON_FILE, as_of=AS_OF)
+    assert bad.value.errors == {
+        "prior_auth_number": "must be an authorization on file that covers this claim's "
+        "dates (record a new one on the episode page first): PA-1 (2026-11-28 to 2026-12-11)"
+    }
+    # Left blank, or with nothing on file that covers the claim, any number may be given.
+    assert (
+        validate_form(schema, {"note": "resent"}, context=ON_FILE, as_of=AS_OF)["note"] == "resent"
+    )
+    none_on_file = {"authorizations": {}}
+    assert validate_form(
+        schema, {"prior_auth_number": "BENCH-1"}, context=none_on_file, as_of=AS_OF
+    )
