@@ -111,21 +111,16 @@ def test_days_released_by_a_retro_authorization_of_its_own_number_bill_under_tha
 ) -> None:
     """PA-1 starts on Wednesday; Monday and Tuesday are held until a retro-authorization,
     RETRO-7, covers them. Each day's claim carries the number that covers it (REF*G1)."""
-    admit(sqlite_sessions, "E-late", MON)
-    version = acts.begin(BeginEpisodeInput(episode_id="E-late", as_of=MON.isoformat()))
-    first = RecordAuthorizationInput(
-        episode_id="E-late", ruleset_version=version.ruleset_version, status="approved",
-        number="PA-1", start="2026-11-04", end="2026-12-31", units=40,
-    )  # fmt: skip
-    acts.record_authorization(first)
-    for d in (2, 3, 4):
-        capture(acts, version.ruleset_version, date(2026, 11, d), f"2026-11-0{d}")
+    first = monday_to_wednesday(
+        acts, sqlite_sessions, start="2026-11-04", end="2026-12-31", units=40
+    )
+    version = first.ruleset_version
     with sqlite_sessions() as s:
         held = {c.day for c in s.scalars(select(ChargeRow).where(ChargeRow.status == "held"))}
     assert held == {date(2026, 11, 2), date(2026, 11, 3)}
 
     retro = RecordAuthorizationInput(
-        episode_id="E-late", ruleset_version=version.ruleset_version, status="approved",
+        episode_id="E-late", ruleset_version=version, status="approved",
         number="RETRO-7", start="2026-11-02", end="2026-11-03", units=2, extend=True,
         key="E-late:held:1",
     )  # fmt: skip
@@ -133,9 +128,7 @@ def test_days_released_by_a_retro_authorization_of_its_own_number_bill_under_tha
     assert recorded.number == "RETRO-7" and "beside PA-1" in recorded.message
     assert acts.record_authorization(retro).number == "RETRO-7"  # a retry after the commit
     built = acts.build_claims(
-        BuildClaimsInput(
-            episode_id="E-late", ruleset_version=version.ruleset_version, as_of="2026-11-10"
-        )
+        BuildClaimsInput(episode_id="E-late", ruleset_version=version, as_of="2026-11-10")
     )
     assert built.claim_ids == [
         "E-late:commercial_alpha:2026-11-02",
@@ -157,15 +150,20 @@ def test_days_released_by_a_retro_authorization_of_its_own_number_bill_under_tha
     }
 
 
-def two_units_three_days(
-    acts: EpisodeBillingActivities, sessions: sessionmaker[Session]
+def monday_to_wednesday(
+    acts: EpisodeBillingActivities,
+    sessions: sessionmaker[Session],
+    *,
+    start: str,
+    end: str,
+    units: int,
 ) -> RecordAuthorizationInput:
-    """PA-1 grants two units; Monday to Wednesday are documented, so Wednesday is held."""
+    """PA-1 granted from ``start`` to ``end`` for ``units``; Monday to Wednesday documented."""
     admit(sessions, "E-late", MON)
     version = acts.begin(BeginEpisodeInput(episode_id="E-late", as_of=MON.isoformat()))
     grant = RecordAuthorizationInput(
         episode_id="E-late", ruleset_version=version.ruleset_version, status="approved",
-        number="PA-1", start="2026-11-02", end="2026-11-30", units=2,
+        number="PA-1", start=start, end=end, units=units,
     )  # fmt: skip
     acts.record_authorization(grant)
     for d in (2, 3, 4):
@@ -179,7 +177,9 @@ def test_a_new_number_ending_before_the_day_it_would_start_covers_up_to_its_end(
     """A review's answer has no first day, so nothing a biller can correct: it is not
     refused (the episode would fail), it is recorded for the day it names, and the held
     day stays held, to be asked about again."""
-    grant = two_units_three_days(acts, sqlite_sessions)
+    grant = monday_to_wednesday(  # two units: Wednesday is held
+        acts, sqlite_sessions, start="2026-11-02", end="2026-11-30", units=2
+    )
     review = replace(grant, number="PA-2", start=None, end="2026-11-03", units=1, extend=True)
     assert acts.record_authorization(review).message == (
         "PA-2 recorded beside PA-1, 2026-11-03 to 2026-11-03"
@@ -194,7 +194,9 @@ def test_a_continued_stay_under_a_new_number_starts_after_the_last_day_billed(
 ) -> None:
     """A concurrent review answered with a new number and no first day: the new
     authorization takes over after the days the first one paid for."""
-    grant = two_units_three_days(acts, sqlite_sessions)
+    grant = monday_to_wednesday(  # two units: Wednesday is held
+        acts, sqlite_sessions, start="2026-11-02", end="2026-11-30", units=2
+    )
     version = grant.ruleset_version
     review = replace(grant, number="PA-2", start=None, end="2026-12-31", units=10, extend=True)
     recorded = acts.record_authorization(review)

@@ -40,6 +40,18 @@ def admitted(sessions: sessionmaker[Session]) -> tuple[EpisodeBillingActivities,
     return acts, begun.ruleset_version
 
 
+def granted(
+    sessions: sessionmaker[Session], *, start: str
+) -> tuple[EpisodeBillingActivities, RecordAuthorizationInput]:
+    """E-1 begun, and the payer's grant of PA-1 from ``start`` (not yet recorded)."""
+    acts, version = admitted(sessions)
+    first = RecordAuthorizationInput(
+        episode_id="E-1", ruleset_version=version, status="approved", number="PA-1",
+        start=start, end="2026-11-30", units=10, source="payer",
+    )  # fmt: skip
+    return acts, first
+
+
 def test_an_entered_extension_is_recorded_once_per_key(
     sqlite_sessions: sessionmaker[Session],
 ) -> None:
@@ -77,11 +89,7 @@ def test_an_extension_reaching_back_before_the_first_start_widens_the_span(
     sqlite_sessions: sessionmaker[Session],
 ) -> None:
     """A retro-authorization for held days before the authorization began covers them."""
-    acts, version = admitted(sqlite_sessions)
-    first = RecordAuthorizationInput(
-        episode_id="E-1", ruleset_version=version, status="approved", number="PA-1",
-        start="2026-11-09", end="2026-11-30", units=10, source="payer",
-    )  # fmt: skip
+    acts, first = granted(sqlite_sessions, start="2026-11-09")
     retro = replace(first, start="2026-11-02", end="2026-11-06", units=4, extend=True)
     acts.record_authorization(first)
     assert acts.record_authorization(retro).message == "PA-1 extended"
@@ -117,11 +125,7 @@ def test_a_grant_missing_its_last_day_or_units_is_refused_naming_each_field(
 def test_a_new_number_ending_before_it_starts_is_refused_on_the_field(
     sqlite_sessions: sessionmaker[Session],
 ) -> None:
-    acts, version = admitted(sqlite_sessions)
-    first = RecordAuthorizationInput(
-        episode_id="E-1", ruleset_version=version, status="approved", number="PA-1",
-        start="2026-11-02", end="2026-11-30", units=10, source="payer",
-    )  # fmt: skip
+    acts, first = granted(sqlite_sessions, start="2026-11-02")
     acts.record_authorization(first)
     backwards = replace(first, number="PA-2", start="2026-12-10", end="2026-12-01", extend=True)
     with pytest.raises(ApplicationError) as refused:
