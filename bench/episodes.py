@@ -168,7 +168,8 @@ async def biller(
                 free = task_id not in done and task_id not in working
                 if free and retry_at.get(task_id, 0) <= now:
                     working.add(task_id)
-                    return s.get(Task, task_id)
+                    task: Task | None = s.get(Task, task_id)
+                    return task
         return None
 
     async def hand() -> None:
@@ -244,7 +245,7 @@ async def check_clock(client: Client, episode_id: str, clock: BusinessClock) -> 
     workflow time), so under load it may lag the clock; it must never lead it. The other
     direction is checked on every documented day: the workflow refuses a day from its
     future, and ``patient_update`` stops the run on a refusal."""
-    handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
+    handle = client.get_workflow_handle(episode_workflow_id(episode_id))
     status = await handle.query(EpisodeWorkflow.status)
     now = business_today(clock)
     if status.today > now:
@@ -351,8 +352,7 @@ async def run_episode(
         today = business_today(clock)
     gw = EpisodeGateway(client, queue)
     await patient_update(partial(gw.discharge, episode_id, today, "bench"), stats)
-    handle = client.get_workflow_handle_for(EpisodeWorkflow.run, episode_workflow_id(episode_id))
-    await handle.result()
+    await client.get_workflow_handle(episode_workflow_id(episode_id)).result()
     return time.perf_counter()
 
 
@@ -475,7 +475,7 @@ async def run_shapes(client: Client, queue: str, shape: ShapeInput, n: int, tag:
             ShapeWorkflow.run, shape, id=f"shape-{tag}-{i}", task_queue=queue
         )
         for u in range(shape.updates):
-            await h.execute_update(ShapeWorkflow.poke, u)
+            _ = await h.execute_update(ShapeWorkflow.poke, u)
         for u in range(shape.signals):
             await h.signal(ShapeWorkflow.nudge, u)
         await h.result()
@@ -535,6 +535,7 @@ async def main(args: argparse.Namespace) -> None:
     # As `make install` and the image do for workflows/: the sandbox imports the workflow
     # modules (ours and the baseline's) afresh for every workflow it starts.
     for package in (workflows, bench):
+        assert package.__file__ is not None
         compileall.compile_dir(os.path.dirname(package.__file__), quiet=1)
     tmp = tempfile.mkdtemp()
     url = f"sqlite:///{tmp}/bench.db"

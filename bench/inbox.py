@@ -259,7 +259,7 @@ async def measure(sessions: sessionmaker[Session], runs: int) -> dict[str, float
         sid = security.start_session(s, "bea")
     settings = Settings(secret_key="bench-secret")
     signer = security.Signer(settings.secret_key)
-    app = create_app(settings, sessions=sessions, gateway=ReadOnlyGateway())  # type: ignore[arg-type]
+    app = create_app(settings, sessions=sessions, gateway=ReadOnlyGateway())
     transport = httpx.ASGITransport(app=app)
     form = {"csrf_token": signer.csrf_token(sid), "payer": "aetna"}
     page_ms: list[float] = []

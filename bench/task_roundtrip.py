@@ -17,6 +17,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -49,13 +50,13 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def paced(n: int, rate: float, call: callable[[int], object]) -> list[float]:  # type: ignore[valid-type]
+async def paced(n: int, rate: float, call: Callable[[int], Awaitable[object]]) -> list[float]:
     """Start call(i) every 1/rate seconds; return each call's latency in ms."""
     latencies: list[float] = []
 
     async def timed(i: int) -> None:
         t0 = time.perf_counter()
-        await call(i)  # type: ignore[misc]
+        await call(i)
         latencies.append((time.perf_counter() - t0) * 1000)
 
     pending = []
