@@ -55,6 +55,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType, TimeoutType, WorkflowTaskFailedCause
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
@@ -725,6 +726,17 @@ async def closed_run(
         print("first failure:", repr(failed[0])[:300])
 
 
+def landed_name(ev: HistoryEvent) -> str:
+    """An event's type, with the signal's or Update's name: ``signaled:claim_resolved``."""
+    kind = EventType.Name(ev.event_type).removeprefix("EVENT_TYPE_").lower()
+    if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        return f"signaled:{ev.workflow_execution_signaled_event_attributes.signal_name}"
+    if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
+        attrs = ev.workflow_execution_update_admitted_event_attributes
+        return f"update:{attrs.request.input.name}"
+    return kind
+
+
 async def task_trouble(client: Client, ids: list[str]) -> str:
     """Workflow tasks that failed or timed out, in the histories of 50 sampled episodes.
 
@@ -735,13 +747,18 @@ async def task_trouble(client: Client, ids: list[str]) -> str:
     sample = ids[:: max(1, len(ids) // 50)]
     counts = {"failed": 0, "start-to-close": 0, "schedule-to-start": 0}
     causes: dict[str, int] = {}
+    landed: dict[str, int] = {}  # what arrived during a failed task: the event after it
     for e in sample:
         history = await client.get_workflow_handle(episode_workflow_id(e)).fetch_history()
-        for ev in history.events:
+        events = list(history.events)
+        for n, ev in enumerate(events):
             if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
                 counts["failed"] += 1
                 cause = WorkflowTaskFailedCause.Name(ev.workflow_task_failed_event_attributes.cause)
                 causes[cause] = causes.get(cause, 0) + 1
+                if n + 1 < len(events):
+                    what = landed_name(events[n + 1])
+                    landed[what] = landed.get(what, 0) + 1
             elif ev.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
                 kind = ev.workflow_task_timed_out_event_attributes.timeout_type
                 key = (
@@ -752,7 +769,7 @@ async def task_trouble(client: Client, ids: list[str]) -> str:
                 counts[key] += 1
     return (
         f"workflow tasks in {len(sample)} sampled episode histories: {counts['failed']} failed "
-        f"{causes or ''}, "
+        f"{causes or ''}{f' (what arrived meanwhile: {landed})' if landed else ''}, "
         f"{counts['start-to-close']} start-to-close and {counts['schedule-to-start']} "
         "schedule-to-start timeouts"
     )
