@@ -178,7 +178,7 @@ class EpisodeBillingActivities:
         existing = list(repo.authorizations(session, inp.episode_id))
         number = inp.number.strip()
         if inp.extend and existing and number and number not in {a.number for a in existing}:
-            return self._add_continued(session, episode, existing, inp, number)
+            return self._add_continued(session, episode, rules, existing, inp, number)
         if inp.extend and existing:
             latest = next((a for a in existing if a.number == number), existing[-1])
             if inp.start:  # a retro-authorization may reach back before the first start
@@ -220,6 +220,7 @@ class EpisodeBillingActivities:
         self,
         session: Session,
         episode: Episode,
+        rules: RuleSet,
         existing: list[AuthorizationRow],
         inp: RecordAuthorizationInput,
         number: str,
@@ -263,11 +264,7 @@ class EpisodeBillingActivities:
             status="approved",
             source=inp.source,
         )
-        self._release_held(
-            session,
-            episode,
-            ruleset_catalog.version(session, episode.payer_id, inp.ruleset_version),
-        )
+        self._release_held(session, episode, rules)
         return AuthorizationStatus(
             approved=True,
             number=number,
@@ -391,23 +388,13 @@ class EpisodeBillingActivities:
         charges = [
             r for r in repo.charges(session, episode.id) if r.status in ("billable", "billed")
         ]
-        # An authorization followed by another for the same codes (a continued stay or a
-        # retro-authorization under a number of its own) no longer sets the next review:
-        # the one that reaches furthest does.
-        current: dict[tuple[str, ...], AuthorizationRow] = {}
-        for row in rows:
-            codes = tuple(sorted(row.codes))
-            if codes not in current or (row.end, row.start) >= (
-                current[codes].end,
-                current[codes].start,
-            ):
-                current[codes] = row
+        current = _furthest_by_codes(rows)
         for row in rows:
             consumed = [(c.day, c.units) for c in charges if c.authorization_number == row.number]
             fc = forecast(_auth(row), consumed, rules, as_of)
             row.review_due, row.run_out = fc.review_due, fc.run_out
             row.units_used = sum(u for _, u in consumed)
-            if row is not current[tuple(sorted(row.codes))]:
+            if row not in current:
                 continue
             if best[0] is None or fc.review_due.isoformat() < best[0]:
                 best = (fc.review_due.isoformat(), fc.run_out.isoformat(), fc.units_remaining)
@@ -595,6 +582,19 @@ def _billed_units(session: Session, episode_id: str) -> dict[str, int]:
     for row in repo.charges(session, episode_id, status="billed"):
         out[row.authorization_number] = out.get(row.authorization_number, 0) + row.units
     return out
+
+
+def _furthest_by_codes(rows: Sequence[AuthorizationRow]) -> list[AuthorizationRow]:
+    """For each set of codes, the authorization that reaches furthest (the last of equals
+    in ``rows``' order). One followed by another for the same codes (a continued stay or a
+    retro-authorization under a number of its own) no longer sets the next review."""
+    current: dict[tuple[str, ...], AuthorizationRow] = {}
+    for row in rows:
+        codes = tuple(sorted(row.codes))
+        best = current.get(codes)
+        if best is None or (row.end, row.start) >= (best.end, best.start):
+            current[codes] = row
+    return list(current.values())
 
 
 def _interim(session: Session, claims: Sequence[ClaimRow]) -> InterimState:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from models.db.billing_tables import AuthorizationRow
 from models.domain import (
     Adjudication,
     Adjustment,
@@ -100,10 +101,10 @@ def apply_corrections(claim: Claim, data: Mapping[str, Any]) -> Claim:
 ALREADY_REVERSED = "the posting this reversal names was already reversed"
 
 
-def covering_authorizations(claim: Claim, rows: Sequence[Any]) -> dict[str, str]:
+def covering_authorizations(claim: Claim, rows: Sequence[AuthorizationRow]) -> dict[str, str]:
     """Authorization number → "start to end" for each granted authorization on file whose
-    dates and codes take in every line of ``claim`` (``rows``: the episode's
-    ``AuthorizationRow``s). A correction form offers these and refuses other numbers."""
+    dates and codes take in every line of ``claim``. A correction form offers these and
+    refuses other numbers."""
     days = {line.date_of_service for line in claim.lines}
     codes = {line.code for line in claim.lines}
     return {

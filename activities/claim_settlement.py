@@ -392,6 +392,12 @@ class SettlementActivities:
                 created_at=stamp(inp.at),
             ),
         )
+        # A corrected claim's form offers the authorizations that cover the claim.
+        covering = (
+            covering_authorizations(claim, repo.authorizations_for(session, row.episode_id))
+            if kind == "corrected_claim"
+            else {}
+        )
         return DenialWork(
             denial_id=denial_id,
             kind=kind,
@@ -406,11 +412,7 @@ class SettlementActivities:
             field=field,
             form_field=form_field_for(field) if field else "",
             appeal_level=route.appeal_level,
-            authorizations=covering_authorizations(
-                claim, repo.authorizations_for(session, row.episode_id)
-            )
-            if kind in ("corrected_claim", "fix_claim")
-            else {},
+            authorizations=covering,
         )
 
     # -- appeals -------------------------------------------------------------------------------

@@ -728,13 +728,12 @@ async def closed_run(
 
 def landed_name(ev: HistoryEvent) -> str:
     """An event's type, with the signal's or Update's name: ``signaled:claim_resolved``."""
-    kind = EventType.Name(ev.event_type).removeprefix("EVENT_TYPE_").lower()
     if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
         return f"signaled:{ev.workflow_execution_signaled_event_attributes.signal_name}"
     if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
         attrs = ev.workflow_execution_update_admitted_event_attributes
         return f"update:{attrs.request.input.name}"
-    return kind
+    return EventType.Name(ev.event_type).removeprefix("EVENT_TYPE_").lower()
 
 
 async def task_trouble(client: Client, ids: list[str]) -> str:
