@@ -73,7 +73,7 @@ with workflow.unsafe.imports_passed_through():
         StoreIntakeInput,
     )
     from workflows.ids import claim_workflow_id
-    from workflows.task_types import TaskStatus
+    from workflows.task_types import TaskResult, TaskStatus
 
 
 # Patch: the episode waits for its open tasks before the last bill (replay-safe switch).
@@ -87,6 +87,10 @@ HELD_DAYS_BEFORE_CLOSE = "held-days-before-close"
 # time and a build waits for the saves in flight. Before, every remittance, resolution and
 # late day ran episodes.build_claims (which mostly found nothing), and saves ran side by side.
 REBUILD_ONLY_FOR_INTERIM = "rebuild-only-for-interim"
+# Patch: a 271 that arrives after the eligibility wait, while the "no answer" task is
+# open, is recorded at once; when it says active, the task is withdrawn and the episode
+# goes on. Before, the late 271 lay unread until a biller answered the task.
+LATE_271_ENDS_TASK = "late-271-ends-task"
 
 
 @workflow.defn(name="Episode")
@@ -215,9 +219,18 @@ class EpisodeWorkflow:
                 if notice
                 else f"No 271 answer within {s.facts.eligibility_wait_days} day(s)"
             )
-            result = await rt.start_task(
+            task = rt.start_task(
                 "resolve_eligibility", f"eligibility-{attempt}", "Resolve eligibility", reason
             )
+            if (
+                notice is None
+                and workflow.patched(LATE_271_ENDS_TASK)
+                and await self._late_271_active(
+                    task, f"{self._inp.episode_id}-eligibility-{attempt}"
+                )
+            ):
+                return
+            result = await task
             if self._recheck is not None and result.status is TaskStatus.WITHDRAWN:
                 self._recheck = None  # withdrawn by a coverage edit: check the new member id
                 continue
@@ -243,6 +256,24 @@ class EpisodeWorkflow:
                     ),
                     EpisodeFacts,
                 )
+
+    async def _late_271_active(self, task: asyncio.Task[TaskResult], task_id: str) -> bool:
+        """Wait for the "no 271 answer" task or a late 271, whichever comes first. A late
+        271 is what the task asked the biller to find out: it is recorded, and when it
+        says active the task is withdrawn. True when the episode can go on without the
+        biller's answer; an inactive or ambiguous 271 leaves the task to the biller, who
+        now sees it on the episode page."""
+        await workflow.wait_condition(lambda: task.done() or self._eligibility is not None)
+        if task.done():
+            return False
+        notice, self._eligibility = self._eligibility, None
+        assert notice is not None
+        await self._rt.act("episodes.record_eligibility", notice)
+        if notice.status != "active":
+            return False
+        await self._rt.withdraw(task_id, "The payer's 271 arrived after the wait: coverage active")
+        # A biller who completed the task first has decided: the answer stands.
+        return (await task).status is not TaskStatus.COMPLETED
 
     @workflow.signal(name=SIGNAL_ELIGIBILITY)
     def eligibility_answered(self, notice: EligibilityNotice) -> None:

@@ -330,6 +330,65 @@ async def test_inactive_coverage_opens_a_resolution_task_and_self_pay_skips_bill
     assert (await handle.query(EpisodeWorkflow.status)).self_pay
 
 
+def coverage_status(sessions: sessionmaker[Session], episode_id: str) -> str | None:
+    from models.db.billing_tables import Coverage
+
+    with sessions() as s:
+        row = s.scalar(select(Coverage).where(Coverage.episode_id == episode_id))
+        return row.status if row else None
+
+
+async def no_answer_task(
+    env: WorkflowEnvironment, sessions: sessionmaker[Session], queue: str
+) -> tuple[str, WorkflowHandle[EpisodeWorkflow, object], object]:
+    """An episode whose 271 has not come within the eligibility wait: its open task."""
+    episode_id = register(sessions, "commercial_gamma", await today(env))
+    handle = await start(env, queue, episode_id, "commercial_gamma")
+    await eventually(lambda: stage(sessions, episode_id) == "eligibility")
+    await env.sleep(2 * DAY)
+    task = await eventually(lambda: open_task(sessions, episode_id, "resolve_eligibility"))
+    assert "No 271 answer" in task.reason  # type: ignore[attr-defined]
+    return episode_id, handle, task
+
+
+async def test_a_late_active_271_withdraws_the_no_answer_task_and_the_episode_goes_on(
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    episode_id, handle, task = await no_answer_task(fresh_ts_env, sqlite_sessions, task_queue)
+    await task_gateway(fresh_ts_env, sqlite_sessions).claim(task.id, "eli")  # type: ignore[attr-defined]
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    row = await eventually(
+        lambda: (r := task_repo_get(sqlite_sessions, task.id)) and r.status == "withdrawn" and r  # type: ignore[attr-defined]
+    )
+    assert "271 arrived after the wait" in (row.withdrawn_reason or "")
+    assert coverage_status(sqlite_sessions, episode_id) == "active"
+
+
+async def test_a_late_inactive_271_is_recorded_and_leaves_the_task_to_the_biller(
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    episode_id, handle, task = await no_answer_task(fresh_ts_env, sqlite_sessions, task_queue)
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="inactive")
+    )
+    await eventually(lambda: coverage_status(sqlite_sessions, episode_id) == "inactive")
+    assert open_task(sqlite_sessions, episode_id, "resolve_eligibility") is not None
+    gw = task_gateway(fresh_ts_env, sqlite_sessions)
+    await gw.claim(task.id, "eli")  # type: ignore[attr-defined]
+    assert (await gw.complete(task.id, "eli", {"action": "self_pay"})).ok  # type: ignore[attr-defined]
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    assert (await handle.query(EpisodeWorkflow.status)).self_pay
+
+
 def task_repo_get(sessions: sessionmaker[Session], task_id: str) -> object:
     with sessions() as s:
         return task_repo.get(s, task_id)
