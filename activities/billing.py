@@ -388,7 +388,7 @@ class EpisodeBillingActivities:
         charges = [
             r for r in repo.charges(session, episode.id) if r.status in ("billable", "billed")
         ]
-        current = _furthest_by_codes(rows)
+        current = repo.current_authorizations(rows)
         for row in rows:
             consumed = [(c.day, c.units) for c in charges if c.authorization_number == row.number]
             fc = forecast(_auth(row), consumed, rules, as_of)
@@ -582,19 +582,6 @@ def _billed_units(session: Session, episode_id: str) -> dict[str, int]:
     for row in repo.charges(session, episode_id, status="billed"):
         out[row.authorization_number] = out.get(row.authorization_number, 0) + row.units
     return out
-
-
-def _furthest_by_codes(rows: Sequence[AuthorizationRow]) -> list[AuthorizationRow]:
-    """For each set of codes, the authorization that reaches furthest (the last of equals
-    in ``rows``' order). One followed by another for the same codes (a continued stay or a
-    retro-authorization under a number of its own) no longer sets the next review."""
-    current: dict[tuple[str, ...], AuthorizationRow] = {}
-    for row in rows:
-        codes = tuple(sorted(row.codes))
-        best = current.get(codes)
-        if best is None or (row.end, row.start) >= (best.end, best.start):
-            current[codes] = row
-    return list(current.values())
 
 
 def _interim(session: Session, claims: Sequence[ClaimRow]) -> InterimState:

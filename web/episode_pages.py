@@ -231,6 +231,8 @@ class EpisodeView:
     open_tasks: Sequence[Task]
     diagnoses: list[str] = field(default_factory=list)
     secondary: Coverage | None = None
+    # The authorizations the next concurrent review follows (one per set of codes).
+    current_authorizations: frozenset[str] = frozenset()
 
 
 def load(session: Session, episode_id: str) -> EpisodeView | None:
@@ -255,6 +257,7 @@ def load(session: Session, episode_id: str) -> EpisodeView | None:
         .order_by(Task.due_at)
     ).all()
     diagnoses = episode.intake.get("diagnosis_codes") or []
+    auths = billing.authorizations(session, episode_id)
     return EpisodeView(
         episode=episode,
         patient=patient,
@@ -262,7 +265,8 @@ def load(session: Session, episode_id: str) -> EpisodeView | None:
         timeline=episode_repo.timeline(session, episode_id),
         days=days,
         charges=charges,
-        authorizations=billing.authorizations(session, episode_id),
+        authorizations=auths,
+        current_authorizations=frozenset(a.id for a in billing.current_authorizations(auths)),
         claims=billing.claims(session, episode_id),
         open_tasks=tasks,
         diagnoses=[str(d) for d in diagnoses] if isinstance(diagnoses, list) else [],

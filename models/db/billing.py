@@ -91,6 +91,20 @@ def authorizations(session: Session, episode_id: str) -> Sequence[AuthorizationR
     ).all()
 
 
+def current_authorizations(rows: Sequence[AuthorizationRow]) -> list[AuthorizationRow]:
+    """For each set of codes, the authorization that reaches furthest (the last of equals
+    in ``rows``' order): the one the next concurrent review follows, and the one the
+    episode page marks current. One followed by another for the same codes (a continued
+    stay or a retro-authorization under a number of its own) is no longer current."""
+    current: dict[tuple[str, ...], AuthorizationRow] = {}
+    for row in rows:
+        codes = tuple(sorted(row.codes))
+        best = current.get(codes)
+        if best is None or (row.end, row.start) >= (best.end, best.start):
+            current[codes] = row
+    return list(current.values())
+
+
 def day_id(episode_id: str, day: date) -> str:
     return f"{episode_id}:{day.isoformat()}"
 

@@ -162,6 +162,7 @@ async def test_the_episode_page_shows_coverage_charges_authorizations_and_claims
     auths = page.split('id="authorizations"')[1].split("</section>")[0]
     assert "AUTH-9" in auths and "7 / 20" in auths and "2026-11-20" in auths
     assert "2026-11-27" in auths
+    assert "current" not in auths  # one authorization: nothing to tell apart
     claims = page.split('id="claims"')[1].split("</section>")[0]
     assert "CLM-EP-1" in claims and "$300.00" in claims and "partially_paid" in claims
     biller = await as_role("biller")
@@ -170,6 +171,32 @@ async def test_the_episode_page_shows_coverage_charges_authorizations_and_claims
     with web_sessions() as s:
         views = s.scalars(select(AuditLog).where(AuditLog.target == f"episode:{episode_id}")).all()
         assert {v.username for v in views} == {"intake", "biller"}
+
+
+async def test_a_continued_stay_under_its_own_number_is_marked_current(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    intake = await as_role("intake")
+    episode_id = (await register(intake)).headers["location"].split("/")[2].split("?")[0]
+    seed_billing(web_sessions, episode_id)
+    with web_sessions() as s, s.begin():
+        s.add(
+            AuthorizationRow(
+                id=f"{episode_id}:A2",
+                episode_id=episode_id,
+                payer_id="commercial_alpha",
+                number="AUTH-10",
+                start=date(2026, 12, 3),
+                end=date(2026, 12, 31),
+                units=20,
+            )
+        )
+    page = (await intake.get(f"/episodes/{episode_id}")).text
+    auths = page.split('id="authorizations"')[1].split("</section>")[0]
+    first, second = auths.split("AUTH-9")[1], auths.split("AUTH-10")[1]
+    assert "followed by a later one" in first.split("</tr>")[0]
+    assert "<strong>current</strong>" in second.split("</tr>")[0]
+    assert auths.count("current-auth") == 1
 
 
 async def test_the_charge_preview_shows_what_the_day_would_bill(
