@@ -45,6 +45,7 @@ class Floor:
     chain: tuple[str, ...]  # the claims on the longest path, first sent first
     last_service: date  # the first claim's last date of service
     payer_waits_s: tuple[float, ...]  # one per claim of the chain
+    business_s: float  # from the clock's start to ``at``: the episode's own calendar
 
 
 def service_reached(clock: BusinessClock, day: date) -> datetime:
@@ -57,12 +58,14 @@ def episode_floor(episode_id: str, clock: BusinessClock, claims: Iterable[ClaimL
     """The latest of the episode's claim chains; an episode without claims closes no
     sooner than its clock's start."""
     by_id = {c.id: c for c in claims}
+    anchor = datetime.fromisoformat(clock.anchor_at)
     best = Floor(
         episode_id=episode_id,
-        at=datetime.fromisoformat(clock.anchor_at),
+        at=anchor,
         chain=(),
         last_service=date.fromisoformat(clock.anchor_date),
         payer_waits_s=(),
+        business_s=0.0,
     )
     for claim in by_id.values():
         chain = [claim]
@@ -80,6 +83,7 @@ def episode_floor(episode_id: str, clock: BusinessClock, claims: Iterable[ClaimL
                 chain=tuple(link.id for link in chain),
                 last_service=chain[0].period_end,
                 payer_waits_s=waits,
+                business_s=(at - anchor).total_seconds(),
             )
     return best
 

@@ -12,6 +12,9 @@ class ShapeInput:
     timers: int
     local_activities: int = 0
     signals: int = 0
+    # The episode's business time, from its clock's start to its floor: the last of the
+    # timers waits out whatever of it is left, so the workflow cannot finish sooner.
+    calendar_ms: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

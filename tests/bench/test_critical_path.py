@@ -33,6 +33,7 @@ def test_a_corrected_claim_waits_for_the_denial_of_the_claim_it_replaces() -> No
     assert floor.payer_waits_s == (90.0, 95.0)
     assert floor.last_service == date(2026, 12, 5)
     assert floor.at == START + timedelta(seconds=35 + 90 + 95)
+    assert floor.business_s == 35 + 90 + 95  # what the calendar baseline waits out
 
 
 def test_the_latest_chain_wins_even_when_it_is_a_single_claim() -> None:
@@ -47,6 +48,7 @@ def test_the_latest_chain_wins_even_when_it_is_a_single_claim() -> None:
 
 def test_an_episode_without_claims_floors_at_its_clock_start_and_a_loop_ends() -> None:
     assert episode_floor("E3", CLOCK, []).at == START
+    assert episode_floor("E3", CLOCK, []).business_s == 0.0
     looped = episode_floor(
         "E4",
         CLOCK,
