@@ -1,13 +1,14 @@
 """EpisodeWorkflow (id ``episode:{episode_id}``): one patient's IOP episode.
 
 intake (task when incomplete) → eligibility by 270/271 (inactive, ambiguous or no
-answer → "resolve eligibility" task) → prior authorization where the rule set wants it
-(payer decision from the clearinghouse, or a biller's "authorization" task when none
-arrives in the decision window) → attending: documented days arrive by Update, each
-captured into charges by the rules engine in an activity; attended days not
-documented in time open "missing documentation" tasks; a "concurrent review" task
-opens before the authorization runs out; billing cycles by the payer's cadence start
-one ClaimWorkflow per claim → discharge → waits until every claim is resolved → closed.
+answer → "resolve eligibility" task; an active 271 that comes late withdraws it) →
+prior authorization where the rule set wants it (payer decision from the clearinghouse,
+or a biller's "authorization" task when none arrives in the decision window) →
+attending: documented days arrive by Update, each captured into charges by the rules
+engine in an activity; attended days not documented in time open "missing
+documentation" tasks; a "concurrent review" task opens before the authorization runs
+out; billing cycles by the payer's cadence start one ClaimWorkflow per claim →
+discharge → waits until every claim is resolved → closed.
 
 The workflow only sequences, waits and branches; every decision is an activity. Its
 helpers (not workflows, no base classes): ``episode_runtime`` (activity and task calls,

@@ -2,8 +2,9 @@
 
 Authorization stage (``decide``): the request goes to the clearinghouse; the payer's
 decision arrives by signal, or a biller's "authorization" task opens when none arrives in
-the decision window; an authorization entered on the episode page (``enter``) is the
-decision the episode waits for, and withdraws that task. Active stage: an entered
+the decision window (an approval that comes later withdraws it); an authorization
+entered on the episode page (``enter``) is the decision the episode waits for, and
+withdraws that task. Active stage: an entered
 authorization extends the latest one and settles the concurrent review.
 
 ``EpisodeAuthorization`` is not a workflow: ``workflows.episode`` holds one and calls it
@@ -13,6 +14,7 @@ Update and validator. It runs inside the workflow, so it is imported into the sa
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from temporalio import workflow
@@ -31,7 +33,11 @@ with workflow.unsafe.imports_passed_through():
         Stage,
     )
     from workflows.errors import ErrorType
-    from workflows.task_types import TaskStatus
+    from workflows.task_types import TaskResult, TaskStatus
+
+# Patch: a payer's approval that arrives after the decision window, while the biller's
+# "authorization" task (no decision) is open, is recorded and withdraws the task.
+LATE_278_ENDS_TASK = "late-278-ends-task"
 
 
 class EpisodeAuthorization:
@@ -83,7 +89,14 @@ class EpisodeAuthorization:
             else f"No authorization decision within {s.facts.prior_auth_days} day(s): "
             "call the payer and record the decision"
         )
-        result = await rt.start_task("authorization", "authorization", "Authorization", reason)
+        task = rt.start_task("authorization", "authorization", "Authorization", reason)
+        if (
+            decision is None
+            and workflow.patched(LATE_278_ENDS_TASK)
+            and await self._late_approval(task)
+        ):
+            return
+        result = await task
         if self._entered is not None:  # entered on the episode page: the task was withdrawn
             await self._record_entered()
             return
@@ -98,6 +111,37 @@ class EpisodeAuthorization:
                 int(d.get("units") or 0),
                 "biller",
             )
+
+    async def _late_approval(self, task: asyncio.Task[TaskResult]) -> bool:
+        """Wait for the "no decision" task or a late decision from the payer. A late
+        approval is what the task asked the biller to find out: the task is withdrawn and
+        the approval recorded. True when it was; a late denial leaves the task to the
+        biller, as does an answer the biller or the page gave first."""
+        rt = self._rt
+        await workflow.wait_condition(
+            lambda: task.done() or (self.notice is not None and self.notice.status != "pended")
+        )
+        decision = self.notice
+        if task.done() or self._entered is not None or decision is None:
+            return False
+        if decision.status not in ("approved", "partial"):
+            return False
+        self._taken = True  # the page can no longer enter a decision for this stage
+        await rt.withdraw(
+            f"{rt.inp.episode_id}-authorization",
+            f"The payer's decision arrived after the wait: {decision.status} {decision.number}",
+        )
+        if (await task).status is TaskStatus.COMPLETED:
+            return False  # the biller answered first: that answer stands
+        await self.record(
+            decision.status,
+            decision.number,
+            decision.start,
+            decision.end,
+            decision.units,
+            "payer",
+        )
+        return True
 
     async def record(
         self,

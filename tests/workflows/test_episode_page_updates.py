@@ -36,7 +36,9 @@ from tests.workflows.test_episode_flow import (
 )
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
+    SIGNAL_AUTH_DECISION,
     SIGNAL_ELIGIBILITY,
+    AuthDecisionNotice,
     CoverageChangedInput,
     DischargeInput,
     EligibilityNotice,
@@ -175,6 +177,83 @@ async def test_entering_the_authorization_withdraws_the_billers_open_task(
         assert row.withdrawn_reason == "the authorization was recorded by ivy on the episode page"
     assert [r.source for r in auth_rows(sqlite_sessions, episode_id)] == ["staff"]
     assert (await handle.query(EpisodeWorkflow.status)).open_task_ids == []
+
+
+async def test_a_late_approval_from_the_payer_withdraws_the_billers_task(
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(fresh_ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+    await fresh_ts_env.sleep(8 * DAY)  # no payer decision in the 7 standard days: a biller's task
+    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "authorization"))
+    assert "No authorization decision" in task.reason  # type: ignore[attr-defined]
+    late = AuthDecisionNotice(
+        episode_id=episode_id,
+        status="approved",
+        number="PA-LATE",
+        start=t0.isoformat(),
+        end=(t0 + timedelta(days=30)).isoformat(),
+        units=20,
+    )
+    await handle.signal(SIGNAL_AUTH_DECISION, late)
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    with sqlite_sessions() as s:
+        row = task_repo.get(s, task.id)  # type: ignore[attr-defined]
+        assert row is not None and row.status == "withdrawn"
+        assert row.withdrawn_reason == (
+            "The payer's decision arrived after the wait: approved PA-LATE"
+        )
+    rows = auth_rows(sqlite_sessions, episode_id)
+    assert [(r.number, r.source, r.units) for r in rows] == [("PA-LATE", "payer", 20)]
+    # The page can no longer decide the stage the payer decided.
+    assert (await handle.query(EpisodeWorkflow.status)).open_task_ids == []
+
+
+async def test_a_late_denial_from_the_payer_leaves_the_task_to_the_biller(
+    fresh_ts_env: WorkflowEnvironment,
+    fresh_episode_worker: Worker,
+    sqlite_sessions: sessionmaker[Session],
+    task_queue: str,
+) -> None:
+    t0 = await today(fresh_ts_env)
+    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
+    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+    await fresh_ts_env.sleep(8 * DAY)
+    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "authorization"))
+    await handle.signal(
+        SIGNAL_AUTH_DECISION,
+        AuthDecisionNotice(episode_id=episode_id, status="denied", message="not necessary"),
+    )
+    # The episode takes the signal and the task stays open for the biller.
+    await handle.query(EpisodeWorkflow.status)
+    await fresh_ts_env.sleep(60)
+    assert stage(sqlite_sessions, episode_id) == "authorization"
+    assert open_task(sqlite_sessions, episode_id, "authorization") is not None
+    assert auth_rows(sqlite_sessions, episode_id) == []
+    gw = task_gateway(fresh_ts_env, sqlite_sessions)
+    await gw.claim(task.id, "ivy")  # type: ignore[attr-defined]
+    answer = {
+        "status": "approved",
+        "number": "PA-PHONE",
+        "start": t0.isoformat(),
+        "end": (t0 + timedelta(days=30)).isoformat(),
+        "units": "20",
+    }
+    assert (await gw.complete(task.id, "ivy", answer)).ok  # type: ignore[attr-defined]
+    await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
+    assert [r.source for r in auth_rows(sqlite_sessions, episode_id)] == ["biller"]
 
 
 async def four_days_on_three_units(
