@@ -196,6 +196,11 @@ async def biller(
                     stats["tasks_refused"] += 1
                     if stats["tasks_refused"] <= 3:
                         print(f"refused {row.kind}: {outcome.message}"[:300])
+            except Exception as exc:  # a person whose page errs tries again; the run goes on
+                retry_at[row.id] = time.monotonic() + 5
+                stats["biller_errors"] = stats.get("biller_errors", 0) + 1
+                if stats["biller_errors"] <= 3:
+                    print(f"error on {row.kind} {row.id}: {exc!r}"[:400])
             finally:
                 working.discard(row.id)
 
@@ -614,7 +619,8 @@ async def main(args: argparse.Namespace) -> None:
     await env.shutdown()
     print(
         f"tasks completed by the scripted biller: {stats['tasks_ok']} "
-        f'(refused {stats["tasks_refused"]}); Updates answered "still processing" and '
+        f"(refused {stats['tasks_refused']}, errors {stats.get('biller_errors', 0)}); "
+        'Updates answered "still processing" and '
         f"sent again: {stats.get('busy_resends', 0)}; load average at end: "
         f"{loadavg()}"
     )
