@@ -74,14 +74,7 @@ class EpisodeAuthorization:
         decision = self.notice
         if decision is not None and decision.status in ("approved", "partial"):
             self._taken = True
-            await self.record(
-                decision.status,
-                decision.number,
-                decision.start,
-                decision.end,
-                decision.units,
-                "payer",
-            )
+            await self._record_payer(decision)
             return
         reason = (
             f"The payer answered {decision.status}: {decision.message}"
@@ -133,6 +126,10 @@ class EpisodeAuthorization:
         )
         if (await task).status is TaskStatus.COMPLETED:
             return False  # the biller answered first: that answer stands
+        await self._record_payer(decision)
+        return True
+
+    async def _record_payer(self, decision: AuthDecisionNotice) -> None:
         await self.record(
             decision.status,
             decision.number,
@@ -141,7 +138,6 @@ class EpisodeAuthorization:
             decision.units,
             "payer",
         )
-        return True
 
     async def record(
         self,

@@ -88,6 +88,20 @@ def stage(sessions: sessionmaker[Session], episode_id: str) -> str | None:
         return row.stage if row else None
 
 
+def payer_decision(
+    episode_id: str, status: str, number: str, start: date, days: int, units: int
+) -> AuthDecisionNotice:
+    """The payer's 278 answer as the inbox signals it: ``days`` from ``start``."""
+    return AuthDecisionNotice(
+        episode_id=episode_id,
+        status=status,
+        number=number,
+        start=start.isoformat(),
+        end=(start + timedelta(days=days)).isoformat(),
+        units=units,
+    )
+
+
 async def to_active(
     handle: WorkflowHandle[EpisodeWorkflow, object],
     sessions: sessionmaker[Session],
@@ -106,14 +120,7 @@ async def to_active(
     # The stage row is written before the workflow starts waiting for a decision (and it
     # forgets any earlier one then): signal once its request has gone out.
     await eventually(lambda: ("AUTHREQ", episode_id) in SENT)
-    decision = AuthDecisionNotice(
-        episode_id=episode_id,
-        status=status,
-        number=number,
-        start=start.isoformat(),
-        end=(start + timedelta(days=days)).isoformat(),
-        units=units,
-    )
+    decision = payer_decision(episode_id, status, number, start, days, units)
     await handle.signal(SIGNAL_AUTH_DECISION, decision)
     await eventually(lambda: stage(sessions, episode_id) == "active")
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -28,6 +28,7 @@ from tests.workflows.test_episode_flow import (
     day,
     held_charges,
     open_task,
+    payer_decision,
     register,
     stage,
     start,
@@ -76,6 +77,32 @@ def field_errors(exc: WorkflowUpdateFailedError) -> dict[str, str]:
     return errors
 
 
+async def awaiting_authorization(
+    env: WorkflowEnvironment, sessions: sessionmaker[Session], queue: str
+) -> tuple[date, str, WorkflowHandle[EpisodeWorkflow, object]]:
+    """A commercial_alpha episode admitted today, its 271 active, waiting for the payer's
+    authorization decision."""
+    t0 = await today(env)
+    episode_id = register(sessions, "commercial_alpha", t0)
+    handle = await start(env, queue, episode_id, "commercial_alpha")
+    await handle.signal(
+        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
+    )
+    await eventually(lambda: stage(sessions, episode_id) == "authorization")
+    return t0, episode_id, handle
+
+
+async def no_decision_task(
+    env: WorkflowEnvironment, sessions: sessionmaker[Session], queue: str
+) -> tuple[date, str, WorkflowHandle[EpisodeWorkflow, object], Any]:
+    """As ``awaiting_authorization``, after the 7 standard decision days passed with no
+    decision: the biller's open "authorization" task."""
+    t0, episode_id, handle = await awaiting_authorization(env, sessions, queue)
+    await env.sleep(8 * DAY)
+    task = await eventually(lambda: open_task(sessions, episode_id, "authorization"))
+    return t0, episode_id, handle, task
+
+
 async def test_entered_authorization_decides_the_pending_request_once_per_submission(
     fresh_ts_env: WorkflowEnvironment,
     fresh_episode_worker: Worker,
@@ -120,13 +147,7 @@ async def test_bad_input_is_refused_with_every_bad_field_named(
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(fresh_ts_env)
-    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
-    await handle.signal(
-        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
-    )
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
+    t0, episode_id, handle = await awaiting_authorization(fresh_ts_env, sqlite_sessions, task_queue)
     bad = entered(t0, number=" ", start="2026-13-01", end="", units=0)
     with pytest.raises(WorkflowUpdateFailedError) as failed:
         await handle.execute_update(EpisodeWorkflow.enter_authorization, bad)
@@ -157,15 +178,7 @@ async def test_entering_the_authorization_withdraws_the_billers_open_task(
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(fresh_ts_env)
-    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
-    await handle.signal(
-        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
-    )
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
-    await fresh_ts_env.sleep(8 * DAY)  # no payer decision in the 7 standard days: a biller's task
-    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "authorization"))
+    t0, episode_id, handle, task = await no_decision_task(fresh_ts_env, sqlite_sessions, task_queue)
     result = await handle.execute_update(
         EpisodeWorkflow.enter_authorization, entered(t0, user="ivy")
     )
@@ -185,24 +198,9 @@ async def test_a_late_approval_from_the_payer_withdraws_the_billers_task(
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(fresh_ts_env)
-    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
-    await handle.signal(
-        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
-    )
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
-    await fresh_ts_env.sleep(8 * DAY)  # no payer decision in the 7 standard days: a biller's task
-    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "authorization"))
+    t0, episode_id, handle, task = await no_decision_task(fresh_ts_env, sqlite_sessions, task_queue)
     assert "No authorization decision" in task.reason  # type: ignore[attr-defined]
-    late = AuthDecisionNotice(
-        episode_id=episode_id,
-        status="approved",
-        number="PA-LATE",
-        start=t0.isoformat(),
-        end=(t0 + timedelta(days=30)).isoformat(),
-        units=20,
-    )
+    late = payer_decision(episode_id, "approved", "PA-LATE", t0, 30, 20)
     await handle.signal(SIGNAL_AUTH_DECISION, late)
     await eventually(lambda: stage(sqlite_sessions, episode_id) == "active")
     with sqlite_sessions() as s:
@@ -223,15 +221,7 @@ async def test_a_late_denial_from_the_payer_leaves_the_task_to_the_biller(
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    t0 = await today(fresh_ts_env)
-    episode_id = register(sqlite_sessions, "commercial_alpha", t0)
-    handle = await start(fresh_ts_env, task_queue, episode_id, "commercial_alpha")
-    await handle.signal(
-        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="active")
-    )
-    await eventually(lambda: stage(sqlite_sessions, episode_id) == "authorization")
-    await fresh_ts_env.sleep(8 * DAY)
-    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "authorization"))
+    t0, episode_id, handle, task = await no_decision_task(fresh_ts_env, sqlite_sessions, task_queue)
     await handle.signal(
         SIGNAL_AUTH_DECISION,
         AuthDecisionNotice(episode_id=episode_id, status="denied", message="not necessary"),
