@@ -150,8 +150,8 @@ async def biller(
     """Work the inbox as a biller does: take the top open task in the inbox's default
     order (due first), claim and complete it, look at the inbox again. ``hands`` take
     tasks at once (a team sharing one queue; each task is worked by one of them). A
-    refused answer is logged and the task tried again a few seconds later. Each task's
-    claim-and-complete time goes to ``latencies``."""
+    refused answer, or an error from the gateway, is logged and the task tried again a few
+    seconds later. Each task's claim-and-complete time goes to ``latencies``."""
     done: set[str] = set()
     working: set[str] = set()
     retry_at: dict[str, float] = {}
