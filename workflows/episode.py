@@ -92,6 +92,9 @@ REBUILD_ONLY_FOR_INTERIM = "rebuild-only-for-interim"
 # open, is recorded at once; when it says active, the task is withdrawn and the episode
 # goes on. Before, the late 271 lay unread until a biller answered the task.
 LATE_271_ENDS_TASK = "late-271-ends-task"
+# Patch: a late 271 that is not active withdraws the "no answer" task too, and a new
+# task says what the 271 said. Before, the first task stayed open under its old reason.
+LATE_271_RESTATES_TASK = "late-271-restates-task"
 
 
 @workflow.defn(name="Episode")
@@ -215,22 +218,25 @@ class EpisodeWorkflow:
                 await rt.act("episodes.record_eligibility", notice)
                 if notice.status == "active":
                     return
-            reason = (
-                f"271 says {notice.status}: {notice.message}"
-                if notice
-                else f"No 271 answer within {s.facts.eligibility_wait_days} day(s)"
-            )
-            task = rt.start_task(
-                "resolve_eligibility", f"eligibility-{attempt}", "Resolve eligibility", reason
-            )
-            if (
-                notice is None
-                and workflow.patched(LATE_271_ENDS_TASK)
-                and await self._late_271_active(
-                    task, f"{self._inp.episode_id}-eligibility-{attempt}"
+            while True:
+                reason = (
+                    f"271 says {notice.status}: {notice.message}"
+                    if notice
+                    else f"No 271 answer within {s.facts.eligibility_wait_days} day(s)"
                 )
-            ):
-                return
+                task = rt.start_task(
+                    "resolve_eligibility", f"eligibility-{attempt}", "Resolve eligibility", reason
+                )
+                late = None
+                if notice is None and workflow.patched(LATE_271_ENDS_TASK):
+                    late = await self._late_271(
+                        task, f"{self._inp.episode_id}-eligibility-{attempt}"
+                    )
+                if late is None:
+                    break
+                if late.status == "active":
+                    return
+                notice, attempt = late, attempt + 1  # a new task says what the 271 said
             result = await task
             if self._recheck is not None and result.status is TaskStatus.WITHDRAWN:
                 self._recheck = None  # withdrawn by a coverage edit: check the new member id
@@ -258,23 +264,26 @@ class EpisodeWorkflow:
                     EpisodeFacts,
                 )
 
-    async def _late_271_active(self, task: asyncio.Task[TaskResult], task_id: str) -> bool:
+    async def _late_271(
+        self, task: asyncio.Task[TaskResult], task_id: str
+    ) -> EligibilityNotice | None:
         """Wait for the "no 271 answer" task or a late 271, whichever comes first. A late
-        271 is what the task asked the biller to find out: it is recorded, and when it
-        says active the task is withdrawn. True when the episode can go on without the
-        biller's answer; an inactive or ambiguous 271 leaves the task to the biller, who
-        now sees it on the episode page."""
+        271 is what the task asked the biller to find out: it is recorded and the task is
+        withdrawn. Returns the 271 when that withdrew the task: active lets the episode go
+        on; inactive or ambiguous goes on a new task that says so (patch
+        ``late-271-restates-task``; before it, the first task stayed open). None when the
+        biller answered first: that answer stands."""
         await workflow.wait_condition(lambda: task.done() or self._eligibility is not None)
         if task.done():
-            return False
+            return None
         notice, self._eligibility = self._eligibility, None
         assert notice is not None
         await self._rt.act("episodes.record_eligibility", notice)
-        if notice.status != "active":
-            return False
-        await self._rt.withdraw(task_id, "The payer's 271 arrived after the wait: coverage active")
-        # A biller who completed the task first has decided: the answer stands.
-        return (await task).status is not TaskStatus.COMPLETED
+        if notice.status != "active" and not workflow.patched(LATE_271_RESTATES_TASK):
+            return None
+        said = "coverage active" if notice.status == "active" else f"it says {notice.status}"
+        await self._rt.withdraw(task_id, f"The payer's 271 arrived after the wait: {said}")
+        return notice if (await task).status is not TaskStatus.COMPLETED else None
 
     @workflow.signal(name=SIGNAL_ELIGIBILITY)
     def eligibility_answered(self, notice: EligibilityNotice) -> None:

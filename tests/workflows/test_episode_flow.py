@@ -377,18 +377,25 @@ async def test_a_late_active_271_withdraws_the_no_answer_task_and_the_episode_go
     assert coverage_status(sqlite_sessions, episode_id) == "active"
 
 
-async def test_a_late_inactive_271_is_recorded_and_leaves_the_task_to_the_biller(
+async def test_a_late_inactive_271_moves_the_question_to_a_task_that_says_so(
     fresh_ts_env: WorkflowEnvironment,
     fresh_episode_worker: Worker,
     sqlite_sessions: sessionmaker[Session],
     task_queue: str,
 ) -> None:
-    episode_id, handle, task = await no_answer_task(fresh_ts_env, sqlite_sessions, task_queue)
+    episode_id, handle, first = await no_answer_task(fresh_ts_env, sqlite_sessions, task_queue)
     await handle.signal(
-        SIGNAL_ELIGIBILITY, EligibilityNotice(episode_id=episode_id, status="inactive")
+        SIGNAL_ELIGIBILITY,
+        EligibilityNotice(episode_id=episode_id, status="inactive", message="termed 2026-01-31"),
     )
     await eventually(lambda: coverage_status(sqlite_sessions, episode_id) == "inactive")
-    assert open_task(sqlite_sessions, episode_id, "resolve_eligibility") is not None
+    withdrawn = await eventually(
+        lambda: (r := task_repo_get(sqlite_sessions, first.id)) and r.status == "withdrawn" and r  # type: ignore[attr-defined]
+    )
+    assert withdrawn.withdrawn_reason == "The payer's 271 arrived after the wait: it says inactive"
+    task = await eventually(lambda: open_task(sqlite_sessions, episode_id, "resolve_eligibility"))
+    assert task.id != first.id  # type: ignore[attr-defined]
+    assert task.reason == "271 says inactive: termed 2026-01-31"  # type: ignore[attr-defined]
     gw = task_gateway(fresh_ts_env, sqlite_sessions)
     await gw.claim(task.id, "eli")  # type: ignore[attr-defined]
     assert (await gw.complete(task.id, "eli", {"action": "self_pay"})).ok  # type: ignore[attr-defined]
