@@ -21,7 +21,13 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from web.update_retry import BUSY_MESSAGE, send_patiently, workflow_not_ready
+from web.update_retry import (
+    BUSY_MESSAGE,
+    UNREACHABLE_MESSAGE,
+    send_patiently,
+    service_unreachable,
+    workflow_not_ready,
+)
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     AuthorizationStatus,
@@ -120,6 +126,8 @@ class EpisodeGateway:
                 return EpisodeOutcome(ok=False, message="This episode is closed or does not exist.")
             if workflow_not_ready(exc):
                 return EpisodeOutcome(ok=False, still_processing=True, message=BUSY_MESSAGE)
+            if service_unreachable(exc):
+                return EpisodeOutcome(ok=False, still_processing=True, message=UNREACHABLE_MESSAGE)
             raise
         if isinstance(result, DaySummary):
             return EpisodeOutcome(ok=True, day=result)

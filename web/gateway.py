@@ -21,7 +21,13 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from web.update_retry import BUSY_MESSAGE, send_patiently, workflow_not_ready
+from web.update_retry import (
+    BUSY_MESSAGE,
+    UNREACHABLE_MESSAGE,
+    send_patiently,
+    service_unreachable,
+    workflow_not_ready,
+)
 from workflows.errors import ErrorType
 from workflows.ids import complete_update_id, task_workflow_id
 from workflows.task_types import (
@@ -104,6 +110,8 @@ class TaskGateway:
                 return TaskOutcome(ok=False, error_type=error_type, message=message)
             if workflow_not_ready(exc):
                 return TaskOutcome(ok=False, error_type=PROCESSING, message=BUSY_MESSAGE)
+            if service_unreachable(exc):
+                return TaskOutcome(ok=False, error_type=PROCESSING, message=UNREACHABLE_MESSAGE)
             raise
         return TaskOutcome(ok=True, result=result)
 

@@ -1,4 +1,5 @@
-"""Send an Update again when the server says the workflow is not ready for it.
+"""Send an Update again when the server says the workflow is not ready for it; name the
+server not answering at all.
 
 While a workflow's last workflow task failed or timed out and is being retried (a worker
 restarting, or a worker so busy that a task overran its start-to-close timeout), the
@@ -25,6 +26,26 @@ NOT_READY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0)
 BUSY_MESSAGE = (
     "The workflow is catching up after a delay and did not take this yet. Sending again is safe."
 )
+
+
+# The workflow service did not answer at all: down, restarting, overloaded or too slow.
+UNREACHABLE = (
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+)
+UNREACHABLE_MESSAGE = (
+    "The workflow service did not answer, so this may not have been taken yet. "
+    "Nothing is lost: sending again in a moment is safe."
+)
+
+
+def service_unreachable(exc: BaseException) -> bool:
+    """True when the server did not answer (as while it restarts). The pages say so, and
+    that sending again is safe: the Updates that change money carry a fixed Update id (a
+    documented day, a discharge, an authorization, a task's completion), and the others
+    (claim, release, attendance, a coverage edit) leave the same state when repeated."""
+    return isinstance(exc, RPCError) and exc.status in UNREACHABLE
 
 
 def workflow_not_ready(exc: BaseException) -> bool:

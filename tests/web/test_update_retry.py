@@ -13,7 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from web.episode_gateway import EpisodeGateway
 from web.gateway import PROCESSING, TaskGateway
-from web.update_retry import send_patiently, workflow_not_ready
+from web.update_retry import send_patiently, service_unreachable, workflow_not_ready
 from workflows.episode_types import DischargeInput, EpisodeStatus, Stage
 from workflows.task_types import TaskResult
 
@@ -130,3 +130,27 @@ async def test_discharge_goes_through_after_refusals(instant: None) -> None:
     assert len(flaky.calls) == 3
     assert {c[1]["id"] for c in flaky.calls} == {"discharge:e1"}
     assert all(isinstance(c[0][1], DischargeInput) for c in flaky.calls)
+
+
+DOWN = RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+
+
+async def test_a_server_that_does_not_answer_reads_as_send_again_not_as_a_crash() -> None:
+    assert service_unreachable(DOWN)
+    assert not service_unreachable(CLOSING) and not service_unreachable(NOT_READY)
+    tasks = TaskGateway(FakeClient(Flaky([DOWN])), lambda task_id: ("x", "y"))  # type: ignore[arg-type]
+    outcome = await tasks.complete("t1", "ana", {})
+    assert not outcome.ok and outcome.still_processing
+    assert "did not answer" in outcome.message and "safe" in outcome.message
+
+    episodes = EpisodeGateway(FakeClient(Flaky([DOWN])), "q")  # type: ignore[arg-type]
+    answer = await episodes.discharge("e1", "2031-03-03", "ana")
+    assert not answer.ok and answer.still_processing and "did not answer" in answer.message
+
+
+async def test_an_error_that_is_not_about_reaching_the_server_is_still_raised() -> None:
+    wrong = RPCError("bad request", RPCStatusCode.INVALID_ARGUMENT, b"")
+    tasks = TaskGateway(FakeClient(Flaky([wrong])), lambda task_id: ("x", "y"))  # type: ignore[arg-type]
+    with pytest.raises(RPCError) as raised:
+        await tasks.claim("t1", "ana")
+    assert raised.value is wrong
