@@ -4,8 +4,11 @@ server not answering at all.
 While a workflow's last workflow task failed or timed out and is being retried (a worker
 restarting, or a worker so busy that a task overran its start-to-close timeout), the
 server refuses every Update to that workflow at once with FAILED_PRECONDITION "Workflow
-Task in failed state". The Update was never admitted, so sending it again cannot apply it
-twice; the workflow is usually ready within a second or two. Both gateways send their
+Task in failed state". And an Update already sent to the worker when its workflow task
+fails (a signal or a child's completion landing while the workflow completes:
+UNHANDLED_COMMAND) is aborted with FAILED_PRECONDITION "... due to unexpected workflow
+task failure". Neither was applied, so sending it again cannot apply it twice; the
+workflow is usually ready within a second or two. Both gateways send their
 Updates through ``send_patiently``; a refusal that outlasts the delays reaches the page as
 "still processing", which tells the person that sending again is safe.
 """
@@ -48,13 +51,17 @@ def service_unreachable(exc: BaseException) -> bool:
     return isinstance(exc, RPCError) and exc.status in UNREACHABLE
 
 
+# The server's WorkflowNotReady refusals of an Update (FAILED_PRECONDITION): refused at
+# the door while a workflow task is retried, or aborted because the task it rode on failed.
+NOT_READY_TEXTS = ("workflow task in failed state", "unexpected workflow task failure")
+
+
 def workflow_not_ready(exc: BaseException) -> bool:
     """True for the server's "not ready for Updates" refusal, which is safe to resend."""
-    return (
-        isinstance(exc, RPCError)
-        and exc.status == RPCStatusCode.FAILED_PRECONDITION
-        and "workflow task in failed state" in exc.message.lower()
-    )
+    if not isinstance(exc, RPCError) or exc.status != RPCStatusCode.FAILED_PRECONDITION:
+        return False
+    message = exc.message.lower()
+    return any(text in message for text in NOT_READY_TEXTS)
 
 
 async def send_patiently(

@@ -58,8 +58,16 @@ async def no_sleep(seconds: float) -> None:
 slept: list[float] = []
 
 
-def test_only_the_not_ready_refusal_counts() -> None:
+ABORTED = RPCError(
+    "Unable to perform workflow execution update due to unexpected workflow task failure.",
+    RPCStatusCode.FAILED_PRECONDITION,
+    b"",
+)
+
+
+def test_only_the_not_ready_refusals_count() -> None:
     assert workflow_not_ready(NOT_READY)
+    assert workflow_not_ready(ABORTED)  # the task it was sent in failed: not applied
     assert not workflow_not_ready(CLOSING)
     assert not workflow_not_ready(RPCError("gone", RPCStatusCode.NOT_FOUND, b""))
     assert not workflow_not_ready(ValueError("Workflow Task in failed state"))
@@ -100,13 +108,13 @@ def instant(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_task_completion_goes_through_after_refusals(instant: None) -> None:
     result = TaskResult(task_id="t1", status="completed")
-    flaky = Flaky([NOT_READY], result)
+    flaky = Flaky([NOT_READY, ABORTED], result)
     gateway = TaskGateway(FakeClient(flaky), lambda task_id: ("x", "y"))  # type: ignore[arg-type]
     outcome = await gateway.complete("t1", "ana", {"outcome": "done"})
     assert outcome.ok and outcome.result == result
     # The same Update id each time, so the workflow can only apply it once.
     assert {c[1]["id"] for c in flaky.calls} == {"complete:t1"}
-    assert len(flaky.calls) == 2
+    assert len(flaky.calls) == 3
 
 
 async def test_a_lasting_refusal_reads_as_still_processing(instant: None) -> None:
