@@ -4,8 +4,8 @@ Authorization stage (``decide``): the request goes to the clearinghouse; the pay
 decision arrives by signal, or a biller's "authorization" task opens when none arrives in
 the decision window (an approval that comes later withdraws it); an authorization
 entered on the episode page (``enter``) is the decision the episode waits for, and
-withdraws that task. Active stage: an entered
-authorization extends the latest one and settles the concurrent review.
+withdraws that task. Active stage: an entered authorization extends the latest one and
+settles the concurrent review.
 
 ``EpisodeAuthorization`` is not a workflow: ``workflows.episode`` holds one and calls it
 from its main line, its ``authorization_decided`` signal and its ``enter_authorization``
