@@ -488,11 +488,11 @@ async def run_shapes(
     (an episode's floor, from its clock's start) before it can finish."""
 
     async def one(i: int) -> None:
-        own = shape
+        this = shape
         if calendars_s is not None:
-            own = replace(shape, calendar_ms=round(calendars_s[i] * 1000))
+            this = replace(shape, calendar_ms=round(calendars_s[i] * 1000))
         h = await client.start_workflow(
-            ShapeWorkflow.run, own, id=f"shape-{tag}-{i}", task_queue=queue
+            ShapeWorkflow.run, this, id=f"shape-{tag}-{i}", task_queue=queue
         )
         for u in range(shape.updates):
             _ = await h.execute_update(ShapeWorkflow.poke, u)

@@ -21,13 +21,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from web.update_retry import (
-    BUSY_MESSAGE,
-    UNREACHABLE_MESSAGE,
-    send_patiently,
-    service_unreachable,
-    workflow_not_ready,
-)
+from web.update_retry import send_again_message, send_patiently
 from workflows.episode import EpisodeWorkflow
 from workflows.episode_types import (
     AuthorizationStatus,
@@ -124,10 +118,8 @@ class EpisodeGateway:
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 return EpisodeOutcome(ok=False, message="This episode is closed or does not exist.")
-            if workflow_not_ready(exc):
-                return EpisodeOutcome(ok=False, still_processing=True, message=BUSY_MESSAGE)
-            if service_unreachable(exc):
-                return EpisodeOutcome(ok=False, still_processing=True, message=UNREACHABLE_MESSAGE)
+            if (again := send_again_message(exc)) is not None:
+                return EpisodeOutcome(ok=False, still_processing=True, message=again)
             raise
         if isinstance(result, DaySummary):
             return EpisodeOutcome(ok=True, day=result)

@@ -21,13 +21,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from web.update_retry import (
-    BUSY_MESSAGE,
-    UNREACHABLE_MESSAGE,
-    send_patiently,
-    service_unreachable,
-    workflow_not_ready,
-)
+from web.update_retry import send_again_message, send_patiently
 from workflows.errors import ErrorType
 from workflows.ids import complete_update_id, task_workflow_id
 from workflows.task_types import (
@@ -108,10 +102,8 @@ class TaskGateway:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 error_type, message = self._explain_closed(task_id)
                 return TaskOutcome(ok=False, error_type=error_type, message=message)
-            if workflow_not_ready(exc):
-                return TaskOutcome(ok=False, error_type=PROCESSING, message=BUSY_MESSAGE)
-            if service_unreachable(exc):
-                return TaskOutcome(ok=False, error_type=PROCESSING, message=UNREACHABLE_MESSAGE)
+            if (again := send_again_message(exc)) is not None:
+                return TaskOutcome(ok=False, error_type=PROCESSING, message=again)
             raise
         return TaskOutcome(ok=True, result=result)
 

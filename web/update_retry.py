@@ -64,6 +64,16 @@ def workflow_not_ready(exc: BaseException) -> bool:
     return any(text in message for text in NOT_READY_TEXTS)
 
 
+def send_again_message(exc: BaseException) -> str | None:
+    """What a page says for a refusal that sending again can cure (the workflow not ready,
+    or the server not answering); None for any other error."""
+    if workflow_not_ready(exc):
+        return BUSY_MESSAGE
+    if service_unreachable(exc):
+        return UNREACHABLE_MESSAGE
+    return None
+
+
 async def send_patiently(
     send: Callable[[], Awaitable[T]],
     delays: Sequence[float] | None = None,
