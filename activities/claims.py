@@ -226,6 +226,13 @@ class ClaimActivities(SettlementActivities):
         with unit_of_work(self._sessions) as session:
             row = repo.require(session, inp.claim_id)
             verdict = "accepted" if n.accepted else "rejected"
+            covering = (
+                {}
+                if n.accepted or inp.late
+                else covering_authorizations(
+                    claim_of(row), repo.authorizations_for(session, row.episode_id)
+                )
+            )
             fresh = repo.add_event(
                 session,
                 row.id,
@@ -255,6 +262,7 @@ class ClaimActivities(SettlementActivities):
             final=final,
             form_field=form_field,
             message=n.message or f"{n.source} {verdict}",
+            authorizations=covering,
         )
 
     @activity.defn(name="claims.record_status")

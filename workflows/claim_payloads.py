@@ -118,6 +118,11 @@ class AckOutcome:
     final: bool  # a 277CA acceptance (the payer has the claim) or any rejection
     form_field: str = ""
     message: str = ""
+    # A rejection: number → "start to end" of each granted authorization on file that
+    # covers the claim (``claim_rules.covering_authorizations``); the fix form offers these
+    # and refuses other numbers. Empty for an acceptance, and in histories recorded before
+    # the field existed.
+    authorizations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -59,11 +59,14 @@ class ClaimSubmission:
                     "fix_rejected_claim",
                     f"Fix rejected claim {s.claim_id}",
                     f"The payer rejected the claim: {ack.message}",
+                    # The covering authorizations are listed only when there are any, so
+                    # a history recorded before AckOutcome carried them replays the same.
                     context={
                         "message": ack.message,
                         "form_field": ack.form_field,
                         "field_notes": notes,
-                    },
+                    }
+                    | ({"authorizations": ack.authorizations} if ack.authorizations else {}),
                     abort=st.filing_abort,
                 )
                 if fix is None:

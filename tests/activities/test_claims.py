@@ -31,23 +31,26 @@ from tests.workflows.claim_helpers import (
     new_claim_id,
     payment,
     store_835,
+    store_authorization,
     store_claim,
     without_auth,
 )
 from workflows.claim_payloads import (
+    AckOutcome,
     ApplyFixInput,
     DeadlineInput,
     DraftAppealInput,
     LoadClaimInput,
     PostingOutcome,
     PostRemittanceInput,
+    RecordAckInput,
     ReplacementInput,
     ResolveClaimInput,
     RouteDenialsInput,
     ScrubClaimInput,
     WriteOffInput,
 )
-from workflows.claim_types import RemitNotice
+from workflows.claim_types import AckNotice, RemitNotice
 
 pytestmark = pytest.mark.db
 TODAY = ANCHOR.isoformat()
@@ -146,19 +149,7 @@ def test_scrub_counts_authorization_units_billed_on_other_claims(
 
 
 def authorize(sessions: sessionmaker[Session], claim: Claim, units: int) -> None:
-    with sessions() as s, s.begin():
-        s.add(
-            AuthorizationRow(
-                id=f"{claim.episode_id}:AUTH-1",
-                episode_id=claim.episode_id,
-                payer_id=claim.payer_id,
-                number="AUTH-1",
-                codes=sorted({line.code for line in claim.lines}),
-                start=date(2026, 5, 1),
-                end=date(2026, 5, 31),
-                units=units,
-            )
-        )
+    store_authorization(sessions, claim, "AUTH-1", date(2026, 5, 1), date(2026, 5, 31), units)
 
 
 def billed(sessions: sessionmaker[Session], episode_id: str, claim_id: str, units: int) -> None:
@@ -576,28 +567,23 @@ def test_an_allowed_amount_under_the_fee_schedule_is_reported_as_underpayment(
     ]
 
 
+def claim_with_two_authorizations(sessions: sessionmaker[Session]) -> Claim:
+    """A stored claim whose episode has AUTH-1, covering every line, and LATER-2, which
+    starts on the last line's date."""
+    claim = build_claim(new_claim_id())
+    store_claim(sessions, claim)
+    store_authorization(sessions, claim, "AUTH-1")
+    store_authorization(sessions, claim, "LATER-2", max(x.date_of_service for x in claim.lines))
+    return claim
+
+
 def test_a_corrected_claim_lists_the_authorizations_covering_the_claim(
     acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
 ) -> None:
     """CO-197: the task offers the numbers on file that take in every line, not one that
     starts after a line's date (the form refuses any other)."""
-    claim = build_claim(new_claim_id())
-    store_claim(sqlite_sessions, claim)
+    claim = claim_with_two_authorizations(sqlite_sessions)
     days = [line.date_of_service for line in claim.lines]
-    with sqlite_sessions() as s, s.begin():
-        for number, start in (("AUTH-1", min(days)), ("LATER-2", max(days))):
-            s.add(
-                AuthorizationRow(
-                    id=f"{claim.episode_id}:{number}",
-                    episode_id=claim.episode_id,
-                    payer_id=claim.payer_id,
-                    number=number,
-                    codes=sorted({line.code for line in claim.lines}),
-                    start=start,
-                    end=max(days),
-                    units=30,
-                )
-            )
     out = posted(
         acts, claim, store_835(sqlite_sessions, payment(claim, paid=0, cas=(("CO", "197", 45000),)))
     )
@@ -609,3 +595,39 @@ def test_a_corrected_claim_lists_the_authorizations_covering_the_claim(
     (work,) = plan.work
     assert work.kind == "corrected_claim"
     assert work.authorizations == {"AUTH-1": f"{min(days).isoformat()} to {max(days).isoformat()}"}
+
+
+def test_a_rejection_lists_the_authorizations_covering_the_claim(
+    acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
+) -> None:
+    """The 277CA rejection's fix form refuses a number not on file for the claim's dates, as
+    the scrubber's and the denial router's do: record_ack gives it the list. An acceptance,
+    or a rejection that arrives after acceptance (no fix task), lists none."""
+    claim = claim_with_two_authorizations(sqlite_sessions)
+    days = [line.date_of_service for line in claim.lines]
+
+    def ack(seq: int, accepted: bool, late: bool = False) -> AckOutcome:
+        notice = AckNotice(
+            claim_id=claim.claim_id,
+            source="277CA",
+            accepted=accepted,
+            message="A7:562 entity's authorization number invalid",
+            field="claim.prior_auth_number",
+        )
+        return acts.record_ack(
+            RecordAckInput(
+                claim_id=claim.claim_id,
+                notice=notice,
+                seq=seq,
+                at=f"{TODAY}T12:00:00+00:00",
+                late=late,
+            )
+        )
+
+    rejected = ack(1, accepted=False)
+    assert rejected.form_field == "prior_auth_number"
+    assert rejected.authorizations == {
+        "AUTH-1": f"{min(days).isoformat()} to {max(days).isoformat()}"
+    }
+    assert ack(2, accepted=True).authorizations == {}
+    assert ack(3, accepted=False, late=True).authorizations == {}

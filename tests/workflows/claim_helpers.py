@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db.billing_tables import ClaimRow, X12File
+from models.db.billing_tables import AuthorizationRow, ClaimRow, X12File
 from models.domain import Claim
 from models.x12 import Adjustment, ClaimPayment, Envelope, RemitLine, Remittance, write_835
 from tests.factories import claim as domain_claim
@@ -75,6 +75,32 @@ def store_claim(
     with sessions() as s, s.begin():
         s.add(row)
     return row
+
+
+def store_authorization(
+    sessions: sessionmaker[Session],
+    claim: Claim,
+    number: str,
+    start: date | None = None,
+    end: date | None = None,
+    units: int = 30,
+) -> None:
+    """A granted authorization on ``claim``'s episode for every code it bills, from
+    ``start`` to ``end`` (by default its first and last dates of service)."""
+    days = [line.date_of_service for line in claim.lines]
+    with sessions() as s, s.begin():
+        s.add(
+            AuthorizationRow(
+                id=f"{claim.episode_id}:{number}",
+                episode_id=claim.episode_id,
+                payer_id=claim.payer_id,
+                number=number,
+                codes=sorted({line.code for line in claim.lines}),
+                start=start or min(days),
+                end=end or max(days),
+                units=units,
+            )
+        )
 
 
 def without_auth(claim: Claim) -> Claim:

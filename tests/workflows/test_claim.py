@@ -44,6 +44,7 @@ from tests.workflows.claim_helpers import (
     new_claim_id,
     payment,
     store_835,
+    store_authorization,
     store_claim,
     without_auth,
 )
@@ -332,6 +333,39 @@ async def test_a_277ca_rejection_opens_a_fix_task_with_the_payers_message_then_r
     await rig.accept(handle, claim.claim_id)
     await eventually(lambda: rig.row(claim.claim_id).clean_first_pass is not None)
     assert rig.row(claim.claim_id).clean_first_pass is False
+
+
+async def test_a_rejection_fix_must_name_an_authorization_on_file_for_the_claims_dates(
+    rig: Rig,
+) -> None:
+    """The rejected-claim form, like the scrubber's, lists the authorizations that cover the
+    claim and refuses another number: it would be rejected again."""
+    claim = build_claim(new_claim_id())
+    store_authorization(rig.sessions, claim, "AUTH-7")
+    handle = await rig.start(claim)
+    await rig.submitted(claim.claim_id)
+    await handle.signal(
+        ClaimWorkflow.acknowledged,
+        AckNotice(
+            claim_id=claim.claim_id,
+            source="277CA",
+            accepted=False,
+            message="A7:562 entity's authorization number invalid",
+            field="claim.prior_auth_number",
+        ),
+    )
+    task = await rig.open_task(claim.claim_id, "fix_rejected_claim")
+    assert list(task.context["authorizations"]) == ["AUTH-7"]
+    assert (await rig.gateway.claim(task.id, "bea")).ok
+    refused = await rig.gateway.complete(task.id, "bea", {"prior_auth_number": "AUTH-2"})
+    assert not refused.ok
+    assert "authorization on file" in refused.field_errors["prior_auth_number"]
+    assert rig.task(task.id).status == "claimed"
+    done = await rig.gateway.complete(task.id, "bea", {"prior_auth_number": "AUTH-7"})
+    assert done.ok, done
+    await rig.submitted(claim.claim_id, times=2)
+    assert "REF*G1*AUTH-7~" in rig.sent_837(claim.claim_id)[1]
+    await rig.accept(handle, claim.claim_id)
 
 
 async def test_a_notice_delivered_twice_is_taken_once(rig: Rig) -> None:
