@@ -8,7 +8,9 @@ follow-up interval) → post it (a refused posting → ``posting_review``) → s
 episode ``claim_remitted`` → work the denial routes (corrected claim as a child
 ``claim:{new_id}``, appeals with deadline timers per level, write-off approval,
 patient responsibility, COB, credentialing, records, general review, underpayment)
-→ resolve, signal the episode ``claim_resolved`` and return the ClaimResult.
+→ resolve, signal the episode ``claim_resolved`` and return the ClaimResult once the
+tasks still open are answered (a patient-responsibility task does not hold the claim:
+patch ``patient-share-detached``).
 The filing deadline runs beside everything until the payer accepts the claim: when it
 passes, the open task is withdrawn and a supervisor approves the write-off.
 
@@ -176,7 +178,11 @@ class ClaimWorkflow:
             ClaimSettled(claim_id=s.claim_id, resolved=True, outcome=result.outcome.value),
         )
         await workflow.wait_condition(
-            lambda: not s.open_tasks and not (s.late_acks and (s.acks or s.recording_ack))
+            lambda: (
+                not s.open_tasks
+                and not s.detached
+                and not (s.late_acks and (s.acks or s.recording_ack))
+            )
         )
         return result
 

@@ -36,6 +36,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ids import claim_workflow_id
 
 
+# Patch: a patient-responsibility task no longer holds its claim: the claim resolves (and
+# the episode may close) while the task waits in the billing queue; its answer is recorded
+# on the claim when it comes. Before, the claim resolved only after the answer.
+PATIENT_SHARE_DETACHED_PATCH = "patient-share-detached"
+
+
 def denial_context(item: DenialWork) -> dict[str, Any]:
     """A denial's task context: its codes, deadline and rule, and the form field it names."""
     notes = {item.form_field: item.reason} if item.form_field else {}
@@ -97,6 +103,19 @@ class ClaimDenials:
                     return following
             elif item.kind == "write_off_approval":
                 await self.write_off_approval(item.reason, carc=item.carc)
+            elif item.kind == "patient_responsibility" and workflow.patched(
+                PATIENT_SHARE_DETACHED_PATCH
+            ):
+                # The payer is done with the claim: the patient's share is billing work
+                # of its own (a statement, a secondary payer) and does not hold the claim
+                # or the episode open. It comes last in the work order.
+                st.detach_task(
+                    item.kind,
+                    item.reason,
+                    context=denial_context(item),
+                    denial_id=item.denial_id,
+                    amount=item.amount_cents,
+                )
             else:
                 await st.simple_task(
                     item.kind,

@@ -77,6 +77,9 @@ class ClaimState:
     statuses: list[StatusNotice] = field(default_factory=list)
     alarms: list[str] = field(default_factory=list)
     open_tasks: dict[str, str] = field(default_factory=dict)
+    # Tasks that do not hold the claim (``ClaimSteps.detach_task``) whose answer is not
+    # recorded yet: the workflow ends after them, though the claim resolved before.
+    detached: int = 0
     replacement_claim_ids: list[str] = field(default_factory=list)
     child_results: list[ClaimResult] = field(default_factory=list)
     # A claim status task answered "the payer finalized this claim as denied": the wait
@@ -158,6 +161,24 @@ class ClaimSteps:
         )
         if answer is not None:
             await self.record_task(answer, kind, denial_id)
+
+    def detach_task(
+        self, kind: str, reason: str, *, context: dict[str, Any], denial_id: str, amount: int
+    ) -> None:
+        """``simple_task`` without holding the claim: the task opens and its answer is
+        recorded when it comes, while the claim goes on to resolve."""
+        s = self.s
+        s.detached += 1
+
+        async def work() -> None:
+            try:
+                await self.simple_task(
+                    kind, reason, context=context, denial_id=denial_id, amount=amount
+                )
+            finally:
+                s.detached -= 1
+
+        self.background.append(asyncio.create_task(work()))
 
     async def record_task(self, answer: TaskResult, kind: str, denial_id: str = "") -> None:
         await self.do(

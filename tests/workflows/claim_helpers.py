@@ -54,6 +54,10 @@ def build_claim(claim_id: str, first_dos: date = FIRST_DOS, **kw: Any) -> Claim:
     return domain_claim(**fields)
 
 
+# each 450.00 line: 160.00 paid, 20.00 coinsurance (the patient's share), the rest contractual
+WITH_COINSURANCE = (("CO", "45", 27000), ("PR", "2", 2000))
+
+
 def store_claim(
     sessions: sessionmaker[Session], claim: Claim, *, filing_deadline: date | None = None
 ) -> ClaimRow:

@@ -30,7 +30,7 @@ from iopbill.codec import data_converter
 from iopbill.sandbox import workflow_runner
 from models.db import claims as claim_repo
 from models.db import tasks as task_repo
-from models.db.billing_tables import Appeal, ClaimRow, DocumentedDay, Posting, X12File
+from models.db.billing_tables import Appeal, ClaimRow, Denial, DocumentedDay, Posting, X12File
 from models.db.tables import Task
 from models.domain import Claim, Ledger
 from tests.conftest import TEST_PHI_KEY
@@ -39,6 +39,7 @@ from tests.workflows.claim_fake_clearinghouse import FakeClearinghouse
 from tests.workflows.claim_helpers import (
     ANCHOR,
     DAY,
+    WITH_COINSURANCE,
     build_claim,
     clock,
     new_claim_id,
@@ -48,7 +49,13 @@ from tests.workflows.claim_helpers import (
     store_claim,
     without_auth,
 )
-from tests.workflows.helpers import STARTED, eventually, remember, terminate_open
+from tests.workflows.helpers import (
+    STARTED,
+    eventually,
+    eventually_awaited,
+    remember,
+    terminate_open,
+)
 from web.gateway import TaskGateway, explain_closed_row
 from workflows.claim import ClaimWorkflow
 from workflows.claim_types import (
@@ -391,6 +398,53 @@ async def test_a_notice_delivered_twice_is_taken_once(rig: Rig) -> None:
     assert [t.status for t in rig.tasks(claim.claim_id, "fix_rejected_claim")] == ["completed"]
     assert rig.row(claim.claim_id).status == "submitted"
     await rig.accept(handle, claim.claim_id)
+
+
+async def test_a_patient_share_does_not_hold_the_claim_and_its_answer_is_recorded_later(
+    rig: Rig,
+) -> None:
+    """The payer is done once the 835 posts: the claim resolves and tells the episode while
+    the patient-responsibility task waits in the billing queue; the answer is recorded
+    when it comes, and only then does the claim's workflow end."""
+    claim = build_claim(new_claim_id())
+    handle = await rig.start(claim)
+    await rig.submitted(claim.claim_id)
+    await rig.accept(handle, claim.claim_id)
+    await remit(
+        handle,
+        claim.claim_id,
+        store_835(rig.sessions, payment(claim, paid=16000, cas=WITH_COINSURANCE)),
+    )
+    task = await rig.open_task(claim.claim_id, "patient_responsibility")
+    row = await eventually(lambda: (r := rig.row(claim.claim_id)).resolved_at is not None and r)
+    assert (row.status, row.patient_resp_cents, row.open_cents) == (
+        "patient_responsibility",
+        4000,
+        0,
+    )
+    episode = rig.env.client.get_workflow_handle(episode_workflow_id(claim.episode_id))
+    resolved = await eventually_awaited(lambda: episode.query(ClaimTestEpisodeWorkflow.resolved))
+    assert [r.outcome for r in resolved] == ["patient_responsibility"]
+    await idle(handle)
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    assert rig.task(task.id).status == "open"
+
+    await rig.complete(task.id, {"result": "billed_patient"})
+    result = await handle.result()
+    assert result.outcome is ClaimOutcome.PATIENT_RESPONSIBILITY
+    assert (result.paid_cents, result.patient_resp_cents) == (32000, 4000)
+    with rig.sessions() as s:
+        kinds = [e.kind for e in claim_repo.timeline(s, claim.claim_id)]
+        denials = s.scalars(select(Denial).where(Denial.claim_id == claim.claim_id)).all()
+    assert kinds[-2:] == ["resolved", "patient_responsibility_done"]
+    assert [(d.carc, d.status) for d in denials] == [("2", "worked")]
+    replayer = Replayer(
+        workflow_runner=workflow_runner(),
+        workflows=CLAIM_WORKFLOWS,
+        data_converter=data_converter(TEST_PHI_KEY),
+    )
+    replayed = await replayer.replay_workflow(await handle.fetch_history())
+    assert replayed.replay_failure is None
 
 
 async def test_no_acknowledgement_opens_a_missing_ack_task_on_the_watch_day(rig: Rig) -> None:

@@ -21,7 +21,13 @@ from models.db import claims as claim_repo
 from models.db.tables import Task
 from tests.conftest import TEST_PHI_KEY
 from tests.workflows.claim_fake_clearinghouse import FakeClearinghouse
-from tests.workflows.claim_helpers import build_claim, new_claim_id, payment, store_835
+from tests.workflows.claim_helpers import (
+    WITH_COINSURANCE,
+    build_claim,
+    new_claim_id,
+    payment,
+    store_835,
+)
 from tests.workflows.helpers import eventually, remember, terminate_open
 from tests.workflows.test_claim import CLAIM_WORKFLOWS, Rig, claim_worker, idle, remit, settle
 from workflows.claim import ClaimWorkflow
@@ -29,8 +35,6 @@ from workflows.claim_types import AckNotice, ClaimOutcome
 from workflows.ids import task_workflow_id
 
 pytestmark = pytest.mark.temporal
-# each 450.00 line: 160.00 paid, 20.00 coinsurance, the rest contractual
-WITH_COINSURANCE = (("CO", "45", 27000), ("PR", "2", 2000))
 
 
 @pytest.fixture
@@ -65,7 +69,9 @@ async def test_a_999_and_277ca_arriving_after_the_835_are_recorded_with_the_paye
     )
     await remit(handle, claim.claim_id, file_id)
     task = await rig.open_task(claim.claim_id, "patient_responsibility")
-    assert kinds(rig, claim.claim_id)[-2:] == ["accepted", "remitted"]
+    # the claim resolves without waiting for the patient's share
+    await eventually(lambda: kinds(rig, claim.claim_id)[-1] == "resolved")
+    assert kinds(rig, claim.claim_id)[-3:] == ["accepted", "remitted", "resolved"]
     await idle(handle)
 
     await handle.signal(
@@ -87,12 +93,15 @@ async def test_a_999_and_277ca_arriving_after_the_835_are_recorded_with_the_paye
         "submitted",
         "accepted",
         "remitted",
+        "resolved",
         "999_accepted",
         "277ca_accepted",
     ]
     row = rig.row(claim.claim_id)
     assert row.payer_claim_number == "ICN-277CA-1"
-    assert row.status == "paid"  # a late acknowledgement does not move the claim back
+    # resolved while the patient's share waits for the biller; a late acknowledgement does
+    # not move the claim back
+    assert row.status == "patient_responsibility"
 
     await rig.complete(task.id, {"result": "billed_patient"})
     result = await handle.result()
