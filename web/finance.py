@@ -1,5 +1,6 @@
 """The console's finance figures: charts built from ``models.db.reports``, each bar a
-link to the list behind it (``/supervisor/ar``, ``/denials``, ``/clean``, ``/auths``)."""
+link to the list behind it (``/supervisor/ar``, ``/denials``, ``/clean``, ``/auths``,
+``/unbilled``)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class Finance:
     clean_all: reports.Rate
     days_in_ar: reports.DaysInAR
     auths_running_out: int
+    unbilled: int  # charges no claim will carry unless someone acts
+    unbilled_cents: int
 
 
 def aging_charts(cells: list[reports.AgingCell]) -> list[BarChart]:
@@ -77,6 +80,7 @@ def build(session: Session, *, now: datetime, today: date, day_seconds: float) -
     open_total = sum(c.open_cents for c in cells)
     over_90 = sum(c.open_cents for c in cells if c.bucket == "90+")
     clean = reports.clean_claim_rate(session)
+    unbilled = reports.unbilled_charges(session)
     clean_bars = [
         Bar(
             label=f"{r.key} {r.numerator}/{r.denominator}",
@@ -105,4 +109,6 @@ def build(session: Session, *, now: datetime, today: date, day_seconds: float) -
         clean_all=clean[0],
         days_in_ar=reports.days_in_ar(session, today=today),
         auths_running_out=len(reports.authorizations_running_out(session, today=today)),
+        unbilled=len(unbilled),
+        unbilled_cents=sum(c.charge_cents for c in unbilled),
     )

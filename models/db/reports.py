@@ -24,6 +24,7 @@ from models.db.billing_tables import (
     Denial,
     X12File,
 )
+from models.db.tables import Episode
 
 # (label, lower bound in days inclusive, upper bound in days exclusive or None)
 AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -256,6 +257,99 @@ def authorizations_running_out(
         .order_by(func.coalesce(AuthorizationRow.run_out, AuthorizationRow.review_due))
         .limit(500)
     ).all()
+
+
+# -- charges no claim will carry without someone ------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnbilledCharge:
+    charge_id: str
+    episode_id: str
+    payer_id: str
+    stage: str
+    day: date
+    code: str
+    units: int
+    charge_cents: int
+    status: str  # billable | held
+    why: str
+
+
+def unbilled_charges(session: Session, *, limit: int = 500) -> list[UnbilledCharge]:
+    """Captured charges on no claim that will not be billed unless someone acts: held
+    outside the authorization; documented after a claim billed their period, where no
+    late claim will carry them (a Medicare interim claim must be adjusted instead, and
+    iopbill does not build that adjustment) or the episode has closed; or left in an
+    episode that closed. A charge whose period is still open, or that waits for the next
+    billing check, is not listed; nor are self-pay episodes' charges, which no payer is sent."""
+    covering = (
+        select(func.min(ClaimRow.id))
+        .where(
+            ClaimRow.episode_id == ChargeRow.episode_id,
+            ClaimRow.original_claim_id.is_(None),
+            ClaimRow.period_start <= ChargeRow.day,
+            ClaimRow.period_end >= ChargeRow.day,
+        )
+        .scalar_subquery()
+    )
+    self_pay = (
+        select(Coverage.id)
+        .where(Coverage.episode_id == ChargeRow.episode_id, Coverage.status == "self_pay")
+        .exists()
+    )
+    rows = session.execute(
+        select(ChargeRow, Episode.stage, covering)
+        .join(Episode, Episode.id == ChargeRow.episode_id)
+        .where(ChargeRow.status.in_(("billable", "held")), ChargeRow.claim_id.is_(None), ~self_pay)
+        .order_by(ChargeRow.day, ChargeRow.id)
+    ).all()
+    claim_ids = {c for _, _, c in rows if c}
+    interim = {
+        row.id
+        for row in session.scalars(select(ClaimRow).where(ClaimRow.id.in_(claim_ids)))
+        if int(row.claim.get("interim_sequence", 0) or 0) > 0
+    }
+    out: list[UnbilledCharge] = []
+    for charge, stage, claim_id in rows:
+        why = _unbilled_why(charge, stage == "closed", claim_id, claim_id in interim)
+        if why:
+            out.append(
+                UnbilledCharge(
+                    charge_id=charge.id,
+                    episode_id=charge.episode_id,
+                    payer_id=charge.payer_id,
+                    stage=stage,
+                    day=charge.day,
+                    code=charge.code,
+                    units=charge.units,
+                    charge_cents=charge.charge_cents,
+                    status=charge.status,
+                    why=why,
+                )
+            )
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _unbilled_why(charge: ChargeRow, closed: bool, claim_id: str | None, interim: bool) -> str:
+    """Why nobody will bill ``charge``, or "" when the next bill will."""
+    if charge.status == "held":
+        return f"held: {charge.held_reason or 'outside the authorization'}" + (
+            "; the episode has closed" if closed else ""
+        )
+    if claim_id and interim:
+        return (
+            f"documented after interim claim {claim_id} billed its period: only an adjustment "
+            "of that claim (type of bill frequency 7) can carry it, and iopbill does not build "
+            "one; send it through the payer's portal"
+        )
+    if closed and claim_id:
+        return f"documented after claim {claim_id} billed its period, and the episode has closed"
+    if closed:
+        return "the episode has closed and no claim carries it"
+    return ""
 
 
 # -- admin: payers seen and clearinghouse traffic ----------------------------------------

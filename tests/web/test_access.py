@@ -42,6 +42,7 @@ ROUTES: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/supervisor/denials?carc=197", SUP, None),
     ("GET", "/supervisor/clean?clean=0", SUP, None),
     ("GET", "/supervisor/auths", SUP, None),
+    ("GET", "/supervisor/unbilled", SUP, None),
     ("GET", "/episodes", PVIEW, None),
     ("GET", "/episodes/new", PROG, None),
     ("POST", "/episodes", PROG, {"first_name": "x"}),

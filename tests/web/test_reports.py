@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.db import episodes as episode_repo
 from models.db import reports
-from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, Denial
+from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, Coverage, Denial
+from models.db.tables import Episode
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -255,3 +257,96 @@ async def test_the_console_draws_the_finance_figures_and_each_drills_down(
     assert "C-3" in clean and "C-1" not in clean
     auths = (await sup.get("/supervisor/auths")).text
     assert "E-77" in auths and "E-3" not in auths
+
+
+def seed_unbilled(s: Session) -> None:
+    """Four episodes' charges: what nobody will bill is listed, what the next bill takes
+    is not."""
+    stages = {"E-open": "active", "E-closed": "closed", "E-self": "closed", "E-mcr": "active"}
+    for eid, stage in stages.items():
+        episode_repo.create_patient(s, patient_id=f"P{eid}", first_name="Una")
+        payer = "medicare" if eid == "E-mcr" else "commercial_alpha"
+        episode_repo.create_episode(
+            s, episode_id=eid, patient_id=f"P{eid}", payer_id=payer, program="psychiatric"
+        )
+        s.get(Episode, eid).stage = stage  # type: ignore[union-attr]
+    s.get(Coverage, "E-self:primary").status = "self_pay"  # type: ignore[union-attr]
+    week = ClaimRow(
+        id="C-week",
+        episode_id="E-open",
+        payer_id="commercial_alpha",
+        form="837P",
+        period_start=date(2026, 8, 3),
+        period_end=date(2026, 8, 9),
+        total_cents=40000,
+        open_cents=40000,
+        status="submitted",
+    )
+    interim = ClaimRow(
+        id="C-month",
+        episode_id="E-mcr",
+        payer_id="medicare",
+        form="837I",
+        frequency="2",
+        period_start=date(2026, 8, 1),
+        period_end=date(2026, 8, 31),
+        total_cents=90000,
+        open_cents=0,
+        status="paid",
+        claim={"interim_sequence": 1},
+    )
+    s.add_all([week, interim])
+    for cid, eid, day, status, extra in (
+        ("late-week", "E-open", date(2026, 8, 5), "billable", {}),  # next bill: late claim
+        ("open-week", "E-open", date(2026, 8, 12), "billable", {}),  # its period is open
+        ("held", "E-open", date(2026, 8, 6), "held", {"held_reason": "no units left"}),
+        ("left", "E-closed", date(2026, 8, 4), "billable", {}),
+        ("on-claim", "E-closed", date(2026, 8, 3), "billed", {"claim_id": "C-x"}),
+        ("self", "E-self", date(2026, 8, 4), "billable", {}),
+        ("late-month", "E-mcr", date(2026, 8, 20), "billable", {}),
+    ):
+        s.add(
+            ChargeRow(
+                id=cid,
+                episode_id=eid,
+                payer_id="x",
+                day=day,
+                code="S9480",
+                charge_cents=22500,
+                status=status,
+                **extra,
+            )
+        )
+    s.flush()
+
+
+def test_unbilled_charges_lists_what_no_bill_will_carry_and_why(session: Session) -> None:
+    seed_unbilled(session)
+    rows = {c.charge_id: c for c in reports.unbilled_charges(session)}
+    assert sorted(rows) == ["held", "late-month", "left"]
+    assert rows["held"].why == "held: no units left"
+    assert rows["left"].why == "the episode has closed and no claim carries it"
+    assert "after interim claim C-month billed its period" in rows["late-month"].why
+    assert "frequency 7" in rows["late-month"].why
+    session.get(Episode, "E-open").stage = "closed"  # type: ignore[union-attr]
+    session.flush()
+    rows = {c.charge_id: c for c in reports.unbilled_charges(session)}
+    assert rows["late-week"].why == (
+        "documented after claim C-week billed its period, and the episode has closed"
+    )
+    assert rows["held"].why == "held: no units left; the episode has closed"
+    assert "open-week" in rows  # closed before its period was billed
+
+
+async def test_the_console_counts_unbilled_charges_and_lists_them(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    with web_sessions() as s, s.begin():
+        seed_unbilled(s)
+    sup = await as_role("supervisor")
+    html = (await sup.get("/supervisor")).text
+    card = html.split('id="unbilled-card"')[1].split("</section>")[0]
+    assert '<a href="/supervisor/unbilled">3</a>' in card and "$675.00" in card
+    listing = (await sup.get("/supervisor/unbilled")).text
+    assert 'data-charge="late-month"' in listing and 'data-charge="late-week"' not in listing
+    assert "only an adjustment of that claim" in listing

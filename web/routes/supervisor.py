@@ -135,3 +135,13 @@ def auths(request: Request, db: Db, user: Supervisor) -> Response:
     today = utcnow().date()
     rows = reports.authorizations_running_out(db, today=today)
     return render(request, "supervisor_auths.html", {"rows": rows, "today": today})
+
+
+@router.get("/unbilled")
+def unbilled(request: Request, db: Db, user: Supervisor) -> Response:
+    rows = reports.unbilled_charges(db)
+    return render(
+        request,
+        "supervisor_unbilled.html",
+        {"rows": rows, "total_cents": sum(c.charge_cents for c in rows)},
+    )
