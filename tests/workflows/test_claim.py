@@ -313,26 +313,43 @@ async def test_a_scrub_error_opens_a_fix_task_on_the_named_field_then_submits(ri
     assert rig.task(task.id).status == "completed"
 
 
+AUTH_INVALID = "A7:562 entity's authorization number invalid"
+
+
+def auth_number_rejected(claim_id: str, x12_file_id: int = 0) -> AckNotice:
+    """The payer's 277CA: the claim's authorization number is invalid."""
+    return AckNotice(
+        claim_id=claim_id,
+        source="277CA",
+        accepted=False,
+        message=AUTH_INVALID,
+        field="claim.prior_auth_number",
+        x12_file_id=x12_file_id,
+    )
+
+
+async def assert_replays(handle: WorkflowHandle[Any, Any]) -> None:
+    """The workflow's history replays under the current code (the trusted runner)."""
+    replayer = Replayer(
+        workflow_runner=workflow_runner(),
+        workflows=CLAIM_WORKFLOWS,
+        data_converter=data_converter(TEST_PHI_KEY),
+    )
+    history = await handle.fetch_history()
+    replayed = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert replayed.replay_failure is None
+
+
 async def test_a_277ca_rejection_opens_a_fix_task_with_the_payers_message_then_resubmits(
     rig: Rig,
 ) -> None:
     claim = build_claim(new_claim_id())
     handle = await rig.start(claim)
     await rig.submitted(claim.claim_id)
-    message = "A7:562 entity's authorization number invalid"
-    await handle.signal(
-        ClaimWorkflow.acknowledged,
-        AckNotice(
-            claim_id=claim.claim_id,
-            source="277CA",
-            accepted=False,
-            message=message,
-            field="claim.prior_auth_number",
-        ),
-    )
+    await handle.signal(ClaimWorkflow.acknowledged, auth_number_rejected(claim.claim_id))
     task = await rig.open_task(claim.claim_id, "fix_rejected_claim")
     assert task.context["form_field"] == "prior_auth_number"
-    assert task.context["field_notes"] == {"prior_auth_number": message}
+    assert task.context["field_notes"] == {"prior_auth_number": AUTH_INVALID}
     assert rig.row(claim.claim_id).status == "rejected"
     await rig.complete(task.id, {"prior_auth_number": "AUTH-2"})
     await rig.submitted(claim.claim_id, times=2)
@@ -351,16 +368,7 @@ async def test_a_rejection_fix_must_name_an_authorization_on_file_for_the_claims
     store_authorization(rig.sessions, claim, "AUTH-7")
     handle = await rig.start(claim)
     await rig.submitted(claim.claim_id)
-    await handle.signal(
-        ClaimWorkflow.acknowledged,
-        AckNotice(
-            claim_id=claim.claim_id,
-            source="277CA",
-            accepted=False,
-            message="A7:562 entity's authorization number invalid",
-            field="claim.prior_auth_number",
-        ),
-    )
+    await handle.signal(ClaimWorkflow.acknowledged, auth_number_rejected(claim.claim_id))
     task = await rig.open_task(claim.claim_id, "fix_rejected_claim")
     assert list(task.context["authorizations"]) == ["AUTH-7"]
     assert (await rig.gateway.claim(task.id, "bea")).ok
@@ -381,14 +389,7 @@ async def test_a_notice_delivered_twice_is_taken_once(rig: Rig) -> None:
     claim = build_claim(new_claim_id())
     handle = await rig.start(claim)
     await rig.submitted(claim.claim_id)
-    rejection = AckNotice(
-        claim_id=claim.claim_id,
-        source="277CA",
-        accepted=False,
-        message="A7:562 entity's authorization number invalid",
-        field="claim.prior_auth_number",
-        x12_file_id=41,
-    )
+    rejection = auth_number_rejected(claim.claim_id, x12_file_id=41)
     await handle.signal(ClaimWorkflow.acknowledged, rejection)
     await handle.signal(ClaimWorkflow.acknowledged, rejection)
     task = await rig.open_task(claim.claim_id, "fix_rejected_claim")
@@ -438,13 +439,7 @@ async def test_a_patient_share_does_not_hold_the_claim_and_its_answer_is_recorde
         denials = s.scalars(select(Denial).where(Denial.claim_id == claim.claim_id)).all()
     assert kinds[-2:] == ["resolved", "patient_responsibility_done"]
     assert [(d.carc, d.status) for d in denials] == [("2", "worked")]
-    replayer = Replayer(
-        workflow_runner=workflow_runner(),
-        workflows=CLAIM_WORKFLOWS,
-        data_converter=data_converter(TEST_PHI_KEY),
-    )
-    replayed = await replayer.replay_workflow(await handle.fetch_history())
-    assert replayed.replay_failure is None
+    await assert_replays(handle)
 
 
 async def test_no_acknowledgement_opens_a_missing_ack_task_on_the_watch_day(rig: Rig) -> None:

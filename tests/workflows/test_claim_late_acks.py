@@ -13,13 +13,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer
 
-from iopbill.codec import data_converter
-from iopbill.sandbox import workflow_runner
 from models.db import claims as claim_repo
 from models.db.tables import Task
-from tests.conftest import TEST_PHI_KEY
 from tests.workflows.claim_fake_clearinghouse import FakeClearinghouse
 from tests.workflows.claim_helpers import (
     WITH_COINSURANCE,
@@ -29,7 +25,7 @@ from tests.workflows.claim_helpers import (
     store_835,
 )
 from tests.workflows.helpers import eventually, remember, terminate_open
-from tests.workflows.test_claim import CLAIM_WORKFLOWS, Rig, claim_worker, idle, remit, settle
+from tests.workflows.test_claim import Rig, assert_replays, claim_worker, idle, remit, settle
 from workflows.claim import ClaimWorkflow
 from workflows.claim_types import AckNotice, ClaimOutcome
 from workflows.ids import task_workflow_id
@@ -111,11 +107,4 @@ async def test_a_999_and_277ca_arriving_after_the_835_are_recorded_with_the_paye
         late = [e for e in claim_repo.timeline(s, claim.claim_id) if e.kind.endswith("_accepted")]
     assert [e.data.get("after_acceptance") for e in late] == [True, True]
 
-    history = await handle.fetch_history()
-    replayer = Replayer(
-        workflow_runner=workflow_runner(),
-        workflows=CLAIM_WORKFLOWS,
-        data_converter=data_converter(TEST_PHI_KEY),
-    )
-    replayed = await replayer.replay_workflow(history, raise_on_replay_failure=True)
-    assert replayed.replay_failure is None
+    await assert_replays(handle)
