@@ -278,7 +278,8 @@ class UnbilledCharge:
 
 def unbilled_charges(session: Session, *, limit: int = 500) -> list[UnbilledCharge]:
     """Captured charges on no claim that will not be billed unless someone acts: held
-    outside the authorization; documented after a claim billed their period, where no
+    outside the authorization (while the episode waits for the payer's authorization
+    decision too, said so); documented after a claim billed their period, where no
     late claim will carry them (a Medicare interim claim must be adjusted instead, and
     iopbill does not build that adjustment) or the episode has closed; or left in an
     episode that closed. A charge whose period is still open, or that waits for the next
@@ -312,7 +313,7 @@ def unbilled_charges(session: Session, *, limit: int = 500) -> list[UnbilledChar
     }
     out: list[UnbilledCharge] = []
     for charge, stage, claim_id in rows:
-        why = _unbilled_why(charge, stage == "closed", claim_id, claim_id in interim)
+        why = _unbilled_why(charge, stage, claim_id, claim_id in interim)
         if why:
             out.append(
                 UnbilledCharge(
@@ -333,12 +334,14 @@ def unbilled_charges(session: Session, *, limit: int = 500) -> list[UnbilledChar
     return out
 
 
-def _unbilled_why(charge: ChargeRow, closed: bool, claim_id: str | None, interim: bool) -> str:
+def _unbilled_why(charge: ChargeRow, stage: str, claim_id: str | None, interim: bool) -> str:
     """Why nobody will bill ``charge``, or "" when the next bill will."""
+    closed = stage == "closed"
     if charge.status == "held":
-        return f"held: {charge.held_reason or 'outside the authorization'}" + (
-            "; the episode has closed" if closed else ""
-        )
+        why = charge.held_reason or "outside the authorization"
+        if stage == "authorization":  # the payer's decision may still release it
+            return f"held until the payer decides the authorization request: {why}"
+        return f"held: {why}" + ("; the episode has closed" if closed else "")
     if claim_id and interim:
         return (
             f"documented after interim claim {claim_id} billed its period: only an adjustment "

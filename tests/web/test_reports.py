@@ -262,7 +262,13 @@ async def test_the_console_draws_the_finance_figures_and_each_drills_down(
 def seed_unbilled(s: Session) -> None:
     """Four episodes' charges: what nobody will bill is listed, what the next bill takes
     is not."""
-    stages = {"E-open": "active", "E-closed": "closed", "E-self": "closed", "E-mcr": "active"}
+    stages = {
+        "E-open": "active",
+        "E-closed": "closed",
+        "E-self": "closed",
+        "E-mcr": "active",
+        "E-auth": "authorization",
+    }
     for eid, stage in stages.items():
         episode_repo.create_patient(s, patient_id=f"P{eid}", first_name="Una")
         payer = "medicare" if eid == "E-mcr" else "commercial_alpha"
@@ -304,6 +310,7 @@ def seed_unbilled(s: Session) -> None:
         ("on-claim", "E-closed", date(2026, 8, 3), "billed", {"claim_id": "C-x"}),
         ("self", "E-self", date(2026, 8, 4), "billable", {}),
         ("late-month", "E-mcr", date(2026, 8, 20), "billable", {}),
+        ("asked", "E-auth", date(2026, 8, 4), "held", {"held_reason": "none covers S9480"}),
     ):
         s.add(
             ChargeRow(
@@ -323,8 +330,11 @@ def seed_unbilled(s: Session) -> None:
 def test_unbilled_charges_lists_what_no_bill_will_carry_and_why(session: Session) -> None:
     seed_unbilled(session)
     rows = {c.charge_id: c for c in reports.unbilled_charges(session)}
-    assert sorted(rows) == ["held", "late-month", "left"]
+    assert sorted(rows) == ["asked", "held", "late-month", "left"]
     assert rows["held"].why == "held: no units left"
+    assert rows["asked"].why == (
+        "held until the payer decides the authorization request: none covers S9480"
+    )
     assert rows["left"].why == "the episode has closed and no claim carries it"
     assert "after interim claim C-month billed its period" in rows["late-month"].why
     assert "frequency 7" in rows["late-month"].why
@@ -346,7 +356,7 @@ async def test_the_console_counts_unbilled_charges_and_lists_them(
     sup = await as_role("supervisor")
     html = (await sup.get("/supervisor")).text
     card = html.split('id="unbilled-card"')[1].split("</section>")[0]
-    assert '<a href="/supervisor/unbilled">3</a>' in card and "$675.00" in card
+    assert '<a href="/supervisor/unbilled">4</a>' in card and "$900.00" in card
     listing = (await sup.get("/supervisor/unbilled")).text
     assert 'data-charge="late-month"' in listing and 'data-charge="late-week"' not in listing
     assert "only an adjustment of that claim" in listing
