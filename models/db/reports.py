@@ -299,10 +299,17 @@ def unbilled_charges(session: Session, *, limit: int = 500) -> list[UnbilledChar
         .where(Coverage.episode_id == ChargeRow.episode_id, Coverage.status == "self_pay")
         .exists()
     )
+    # Only the rows that may be listed: a billable charge of an open episode whose period
+    # no claim has billed yet is waiting for its bill, and is not read.
     rows = session.execute(
         select(ChargeRow, Episode.stage, covering)
         .join(Episode, Episode.id == ChargeRow.episode_id)
-        .where(ChargeRow.status.in_(("billable", "held")), ChargeRow.claim_id.is_(None), ~self_pay)
+        .where(
+            ChargeRow.status.in_(("billable", "held")),
+            ChargeRow.claim_id.is_(None),
+            ~self_pay,
+            or_(ChargeRow.status == "held", Episode.stage == "closed", covering.is_not(None)),
+        )
         .order_by(ChargeRow.day, ChargeRow.id)
     ).all()
     claim_ids = {c for _, _, c in rows if c}

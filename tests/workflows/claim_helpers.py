@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db.billing_tables import AuthorizationRow, ClaimRow, X12File
+from models.db import billing as billing_repo
+from models.db.billing_tables import ClaimRow, X12File
 from models.domain import Claim
 from models.x12 import Adjustment, ClaimPayment, Envelope, RemitLine, Remittance, write_835
 from tests.factories import claim as domain_claim
@@ -93,17 +94,17 @@ def store_authorization(
     ``start`` to ``end`` (by default its first and last dates of service)."""
     days = [line.date_of_service for line in claim.lines]
     with sessions() as s, s.begin():
-        s.add(
-            AuthorizationRow(
-                id=f"{claim.episode_id}:{number}",
-                episode_id=claim.episode_id,
-                payer_id=claim.payer_id,
-                number=number,
-                codes=sorted({line.code for line in claim.lines}),
-                start=start or min(days),
-                end=end or max(days),
-                units=units,
-            )
+        billing_repo.add_authorization(
+            s,
+            episode_id=claim.episode_id,
+            payer_id=claim.payer_id,
+            number=number,
+            codes=sorted({line.code for line in claim.lines}),
+            start=start or min(days),
+            end=end or max(days),
+            units=units,
+            status="approved",
+            source="biller",
         )
 
 
