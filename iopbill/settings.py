@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     day_seconds: float = Field(
         default=86400.0, gt=0, description="Length of one billing day in seconds (demo: shorter)."
     )
+    simulator_delay_scale: float = Field(
+        default=1.0,
+        gt=0,
+        description="Simulated payers' delays as a share of their configured business days "
+        "(the demo: payers answer sooner than its SLA clock runs).",
+    )
     clearinghouse: str = Field(
         default="simulator", description="Clearinghouse adapter: simulator|filedrop."
     )

@@ -25,7 +25,11 @@ __all__ = ["ClearinghouseActivities", "activities_for", "make_adapter"]
 def make_adapter(sessions: sessionmaker[Session], settings: Settings) -> Clearinghouse:
     """The adapter named by ``IOPBILL_CLEARINGHOUSE``: ``simulator`` (default) or ``filedrop``."""
     if settings.clearinghouse == "simulator":
-        return Simulator(sessions, day_seconds=settings.day_seconds)
+        return Simulator(
+            sessions,
+            day_seconds=settings.day_seconds,
+            delay_scale=settings.simulator_delay_scale,
+        )
     if settings.clearinghouse == "filedrop":
         return FileDrop(settings.filedrop_dir)
     raise ValueError(f"unknown clearinghouse adapter {settings.clearinghouse!r}")

@@ -151,12 +151,17 @@ class Simulator:
         sessions: sessionmaker[Session],
         *,
         day_seconds: float = 86400.0,
+        delay_scale: float = 1.0,
         config: SimulatorConfig | None = None,
         partners: PartnerConfig | None = None,
         seed: int | None = None,
     ) -> None:
+        if delay_scale <= 0:
+            raise ValueError(f"delay_scale must be positive, not {delay_scale}")
         self._sessions = sessions
-        self._day = day_seconds
+        # One payer day in seconds: the program's day, shortened by ``delay_scale`` (the
+        # demo's payers answer sooner than its SLA clock runs; 1.0 everywhere else).
+        self._day = day_seconds * delay_scale
         self._config = config or load_simulator()
         self._partners = partners or load_partners()
         self._seed = self._config.seed if seed is None else seed

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from activities.clearinghouse import make_adapter
 from activities.clearinghouse.activities import ClearinghouseActivities
 from activities.clearinghouse.documents import read_auth_response
 from activities.clearinghouse.protocol import OutboundFile
 from activities.clearinghouse.simulator import PAYER_CPU, Simulator
+from iopbill.settings import Settings
 from models.db import x12files as repo
 from models.db.billing_tables import ClaimRow, X12File
 from models.db.engine import make_sessionmaker
@@ -70,6 +72,58 @@ def test_answers_are_deterministic_for_a_seed(tmp_path: Path) -> None:
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]
     assert len(runs[0]) == 3 * 3 + 3 + 3  # 999 + 277CA + 835 per claim, a 271, an auth answer
+
+
+def test_a_delay_scale_shortens_every_wait_and_changes_no_answer(tmp_path: Path) -> None:
+    """The demo's payers answer in a fifth of their business days: each answer is due at
+    a fifth of its delay (the 835's payment date moves with it), and the answers are the
+    same documents otherwise."""
+    runs = []
+    for n, scale in enumerate([1.0, 0.2]):
+        engine = make_test_engine("sqlite", tmp_path / str(n))
+        sessions = make_sessionmaker(engine)
+        sim = Simulator(sessions, day_seconds=DAY, delay_scale=scale, seed=3)
+        acts = ClearinghouseActivities(sessions, sim)
+        setup(sessions, "E1", payer_id="commercial_alpha", claim_ids=("E1:c:1",))
+        submit(acts, "E1:c:1", 0)
+        with sessions() as s:
+            rows = s.scalars(select(X12File).where(X12File.direction == "in").order_by(X12File.id))
+            runs.append([(r.kind, r.deliver_at, r.content) for r in rows])
+        engine.dispose()
+    full, short = runs
+    assert [k for k, _, _ in full] == [k for k, _, _ in short] == ["999", "277CA", "835"]
+    sent = full[0][1]
+    assert sent is not None and short[0][1] == sent  # the 999 comes at once either way
+    for (_, due, _), (_, quick, _) in zip(full, short, strict=True):
+        assert due is not None and quick is not None
+        assert quick - sent == (due - sent) / 5
+    assert short[1][2] == full[1][2]  # the same 277CA
+    paid = [read_835(c).transactions[0] for _, _, c in (full[2], short[2])]
+    assert paid[0].claims == paid[1].claims  # the same verdict, paid on an earlier day
+    for remit, (_, due, _), scale in zip(paid, (full[2], short[2]), (1.0, 0.2), strict=True):
+        assert due is not None  # paid on the day the 835 is due, less the 277CA's day
+        assert remit.payment_date == (due - timedelta(days=scale)).date()
+
+
+def test_the_setting_reaches_the_simulator_the_worker_builds(
+    sessions: sessionmaker[Session],
+) -> None:
+    settings = Settings(day_seconds=DAY, simulator_delay_scale=0.5)
+    acts = ClearinghouseActivities(sessions, make_adapter(sessions, settings))
+    setup(sessions, "E1", payer_id="commercial_alpha", claim_ids=("E1:c:1",))
+    submit(acts, "E1:c:1", 0)
+    with sessions() as s:
+        due = {
+            r.kind: r.deliver_at
+            for r in s.scalars(select(X12File).where(X12File.direction == "in"))
+        }
+    assert due["999"] is not None and due["277CA"] is not None
+    assert due["277CA"] - due["999"] == timedelta(days=0.5)  # ack_days = 1, halved
+
+
+def test_a_delay_scale_must_be_positive(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(ValueError, match="delay_scale must be positive"):
+        Simulator(sessions, delay_scale=0)
 
 
 def test_every_answer_passes_our_own_readers(sessions: sessionmaker[Session]) -> None:
