@@ -179,6 +179,8 @@ class ClaimActivities(SettlementActivities):
                     notes[name] = f"{notes[name]}; {f.message}" if name in notes else f.message
             row.findings = [f.to_dict() for f in findings]
             row.status = "needs_fix" if blocked else "ready"
+            if blocked:  # its first pass is known now: not clean (the rate counts it at once)
+                row.clean_first_pass = False
             repo.add_event(
                 session,
                 row.id,
@@ -253,6 +255,7 @@ class ClaimActivities(SettlementActivities):
                     row.payer_claim_number = n.payer_claim_number
                 if not n.accepted:
                     row.status = "rejected"
+                    row.clean_first_pass = False  # counted before the fix is accepted
                 elif final:
                     row.status, row.accepted_at = "accepted", at
                 else:

@@ -22,6 +22,7 @@ from models.db.billing_tables import (
     DocumentedDay,
     Posting,
 )
+from models.db.reports import clean_claim_rate
 from models.domain import Claim, Frequency, Ledger
 from tests.factories import institutional_claim
 from tests.workflows.claim_helpers import (
@@ -631,3 +632,33 @@ def test_a_rejection_lists_the_authorizations_covering_the_claim(
     }
     assert ack(2, accepted=True).authorizations == {}
     assert ack(3, accepted=False, late=True).authorizations == {}
+
+
+def test_a_scrub_error_or_a_rejection_counts_against_the_clean_claim_rate_at_once(
+    acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
+) -> None:
+    """The supervisor's clean-claim rate counts a claim once its first pass is known. A
+    scrub error or a 999/277CA rejection makes it known (not clean) at that moment, not
+    only when the fixed claim is accepted, which may be days later or never."""
+    clean = build_claim(new_claim_id())
+    store_claim(sqlite_sessions, clean)
+    assert scrub_clean(acts, clean.claim_id)
+    assert row_of(sqlite_sessions, clean.claim_id).clean_first_pass is None  # not known yet
+
+    unscrubbed = without_auth(build_claim(new_claim_id()))
+    store_claim(sqlite_sessions, unscrubbed)
+    assert not scrub_clean(acts, unscrubbed.claim_id)
+    assert row_of(sqlite_sessions, unscrubbed.claim_id).clean_first_pass is False
+
+    rejected = build_claim(new_claim_id())
+    store_claim(sqlite_sessions, rejected)
+    notice = AckNotice(claim_id=rejected.claim_id, source="277CA", accepted=False, message="A7:164")
+    acts.record_ack(
+        RecordAckInput(
+            claim_id=rejected.claim_id, notice=notice, seq=1, at=f"{TODAY}T12:00:00+00:00"
+        )
+    )
+    assert row_of(sqlite_sessions, rejected.claim_id).clean_first_pass is False
+    with sqlite_sessions() as s:
+        (everyone, *_) = clean_claim_rate(s)
+    assert (everyone.numerator, everyone.denominator) == (0, 2)
