@@ -78,7 +78,11 @@ def get_db(request: Request) -> Iterator[Session]:
             raise
 
 
-Db = Annotated[Session, Depends(get_db)]
+# scope="function": the commit runs before the response is sent. With the default scope,
+# FastAPI runs a yield dependency's exit after the response has left, so a browser that
+# followed a redirect at once (login → /inbox) could be served before the login's session
+# row was committed, and was sent back to the login page.
+Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -218,6 +218,9 @@ async def logged_in(browser: Browser, site: Site, username: str) -> Page:
     await page.fill("input[name=password]", PASSWORD)
     await page.click("button[type=submit]")
     await page.wait_for_load_state("networkidle")
+    # Say so here, not later as a missing row: the first page after the login redirect
+    # found no session (a wrong password, or the login's session row not yet committed).
+    assert not page.url.endswith("/login"), f"{username} was sent back to the login page"
     return page
 
 
