@@ -8,6 +8,7 @@ never slow the first page; counts are one indexed GROUP BY.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -79,6 +80,9 @@ SORTS: dict[str, str] = {
     "created": "Created",
 }
 DUE_CHOICES = {"": "any time", "overdue": "overdue", "today": "due today", "week": "this week"}
+# Longer than a task write can take from its ``updated_at`` to its commit (SQLite's busy
+# timeout, the longest wait for the write lock, is 30 s).
+COMMIT_LAG = timedelta(minutes=1)
 
 
 def _sort_columns(sort: str) -> list[Any]:
@@ -303,9 +307,25 @@ def queue_counts(session: Session, roles: frozenset[str]) -> dict[str, int]:
 
 
 def pulse_stamp(session: Session) -> str:
-    """Changes whenever any task row changes: the live poll compares it."""
+    """Changes whenever any task row changes: the live poll compares it.
+
+    The newest ``updated_at`` alone misses a write that commits after a newer one (it
+    took its timestamp, then waited for the write lock) or in the same millisecond, so
+    the stamp also digests every ``updated_at`` within ``COMMIT_LAG`` of the newest: an
+    index range of the last minute's changes.
+    """
     newest = session.scalar(select(func.max(Task.updated_at)))
-    return "0" if newest is None else str(int(newest.timestamp() * 1000))
+    if newest is None:
+        return "0"
+    recent = session.scalars(
+        select(Task.updated_at)
+        .where(Task.updated_at >= newest - COMMIT_LAG)
+        .order_by(Task.updated_at)
+    )
+    digest = hashlib.blake2b(digest_size=6)
+    for at in recent:
+        digest.update(at.isoformat().encode())
+    return f"{int(newest.timestamp() * 1000)}{int.from_bytes(digest.digest(), 'big'):015d}"
 
 
 def next_task_id(session: Session, *, queue: str, username: str, exclude: str) -> str | None:

@@ -66,6 +66,11 @@ def assignable_users(session: Session) -> list[str]:
 def inbox_context(
     session: Session, user: CurrentUser, q: inbox.InboxQuery, now: datetime
 ) -> dict[str, Any]:
+    # The stamp first: each of these reads sees the database as of its own statement
+    # (SQLite reads outside a write, PostgreSQL's READ COMMITTED), so a task written
+    # between them leaves the stamp behind the list (one extra refresh), never ahead of
+    # it (the pulse would then call a list without that task current until the next change).
+    stamp = inbox.pulse_stamp(session)
     page = inbox.list_page(session, q, username=user.username, roles=user.roles, now=now)
     return {
         "q": q,
@@ -77,7 +82,7 @@ def inbox_context(
         "due_choices": inbox.DUE_CHOICES,
         "sorts": inbox.SORTS,
         "all_columns": inbox.COLUMNS,
-        "stamp": inbox.pulse_stamp(session),
+        "stamp": stamp,
         "assignable": assignable_users(session) if SUPERVISOR in user.roles else [],
     }
 

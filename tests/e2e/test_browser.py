@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from models.db import tasks as task_repo
 from tests.e2e.conftest import DAY, Site, logged_in, shoot
@@ -72,6 +72,25 @@ async def test_a_task_created_by_a_workflow_appears_live_in_another_open_inbox(
     await expect(ben.locator(f'tr[data-task="{fresh}"]')).to_contain_text(
         "held by bea", timeout=15_000
     )
+
+
+async def test_a_live_refresh_that_fails_is_asked_for_again(browser: Browser, site: Site) -> None:
+    await site.open_task(priority=3)
+    ben = await logged_in(browser, site, "ben")
+    dropped: list[str] = []
+
+    async def drop_the_first(route: Route) -> None:
+        if dropped:
+            await route.continue_()
+        else:
+            dropped.append(route.request.url)
+            await route.abort()  # a lost connection: htmx leaves the list as it was
+
+    await ben.route("**/inbox/list", drop_the_first)
+    fresh = await site.open_task(priority=1, patient=("Cy", "Stone"))
+    # Two pulse periods (4 s each): the refresh that was dropped, then the one asked again.
+    await expect(ben.locator(f'tr[data-task="{fresh}"]')).to_be_visible(timeout=20_000)
+    assert dropped
 
 
 async def test_keyboard_moves_opens_claims_searches_and_submits(

@@ -47,24 +47,33 @@ async def inbox_search(request: Request, db: Db, user: Worker) -> Response:
 
 @router.post("/list")
 async def inbox_list(request: Request, db: Db, user: Worker) -> Response:
-    """The #task-list fragment (plus the queue counts, out of band)."""
+    """The #task-list fragment, plus out of band the queue counts and the pulse (with the
+    stamp read before this list: the pulse moves on only with a list that arrived)."""
     q = inbox.InboxQuery.from_form(await _form(request))
     ctx = views.inbox_context(db, user, q, utcnow())
-    table = render(request, "inbox.html", ctx, block="task_list")
-    counts = render(request, "inbox.html", {**ctx, "oob": True}, block="queue_counts")
-    return Response(bytes(table.body) + bytes(counts.body), media_type="text/html")
+    oob = {**ctx, "oob": True}
+    parts = (
+        render(request, "inbox.html", ctx, block="task_list"),
+        render(request, "inbox.html", oob, block="queue_counts"),
+        render(request, "inbox.html", oob, block="inbox_pulse"),
+    )
+    return Response(b"".join(bytes(part.body) for part in parts), media_type="text/html")
 
 
 @router.get("/pulse")
 def inbox_pulse(request: Request, db: Db, user: Worker, since: str = "") -> Response:
-    """204 while nothing changed; otherwise a new pulse and an ``inbox-changed`` event."""
-    stamp = inbox.pulse_stamp(db)
-    if stamp == since:
+    """204 while nothing changed; otherwise an ``inbox-changed`` event (the list re-posts).
+
+    The pulse keeps asking from ``since`` until a list answer moves it: a refresh that
+    failed (an error, a dropped connection) is asked for again at the next pulse instead
+    of leaving a stale list behind a stamp that already moved.
+    """
+    if inbox.pulse_stamp(db) == since:
         return Response(status_code=204)
     return render(
         request,
         "inbox.html",
-        {"stamp": stamp},
+        {"stamp": since if since.isdigit() else "0"},
         block="inbox_pulse",
         headers={"HX-Trigger": "inbox-changed"},
     )
