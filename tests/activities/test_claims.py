@@ -598,6 +598,25 @@ def test_a_corrected_claim_lists_the_authorizations_covering_the_claim(
     assert work.authorizations == {"AUTH-1": f"{min(days).isoformat()} to {max(days).isoformat()}"}
 
 
+def ack(
+    acts: ClaimActivities, claim_id: str, seq: int, *, accepted: bool, late: bool = False
+) -> AckOutcome:
+    """A 277CA for ``claim_id`` recorded by ``claims.record_ack`` (a rejection names the
+    authorization number)."""
+    notice = AckNotice(
+        claim_id=claim_id,
+        source="277CA",
+        accepted=accepted,
+        message="A7:562 entity's authorization number invalid",
+        field="claim.prior_auth_number",
+    )
+    return acts.record_ack(
+        RecordAckInput(
+            claim_id=claim_id, notice=notice, seq=seq, at=f"{TODAY}T12:00:00+00:00", late=late
+        )
+    )
+
+
 def test_a_rejection_lists_the_authorizations_covering_the_claim(
     acts: ClaimActivities, sqlite_sessions: sessionmaker[Session]
 ) -> None:
@@ -606,32 +625,13 @@ def test_a_rejection_lists_the_authorizations_covering_the_claim(
     or a rejection that arrives after acceptance (no fix task), lists none."""
     claim = claim_with_two_authorizations(sqlite_sessions)
     days = [line.date_of_service for line in claim.lines]
-
-    def ack(seq: int, accepted: bool, late: bool = False) -> AckOutcome:
-        notice = AckNotice(
-            claim_id=claim.claim_id,
-            source="277CA",
-            accepted=accepted,
-            message="A7:562 entity's authorization number invalid",
-            field="claim.prior_auth_number",
-        )
-        return acts.record_ack(
-            RecordAckInput(
-                claim_id=claim.claim_id,
-                notice=notice,
-                seq=seq,
-                at=f"{TODAY}T12:00:00+00:00",
-                late=late,
-            )
-        )
-
-    rejected = ack(1, accepted=False)
+    rejected = ack(acts, claim.claim_id, 1, accepted=False)
     assert rejected.form_field == "prior_auth_number"
     assert rejected.authorizations == {
         "AUTH-1": f"{min(days).isoformat()} to {max(days).isoformat()}"
     }
-    assert ack(2, accepted=True).authorizations == {}
-    assert ack(3, accepted=False, late=True).authorizations == {}
+    assert ack(acts, claim.claim_id, 2, accepted=True).authorizations == {}
+    assert ack(acts, claim.claim_id, 3, accepted=False, late=True).authorizations == {}
 
 
 def test_a_scrub_error_or_a_rejection_counts_against_the_clean_claim_rate_at_once(
@@ -652,12 +652,7 @@ def test_a_scrub_error_or_a_rejection_counts_against_the_clean_claim_rate_at_onc
 
     rejected = build_claim(new_claim_id())
     store_claim(sqlite_sessions, rejected)
-    notice = AckNotice(claim_id=rejected.claim_id, source="277CA", accepted=False, message="A7:164")
-    acts.record_ack(
-        RecordAckInput(
-            claim_id=rejected.claim_id, notice=notice, seq=1, at=f"{TODAY}T12:00:00+00:00"
-        )
-    )
+    ack(acts, rejected.claim_id, 1, accepted=False)
     assert row_of(sqlite_sessions, rejected.claim_id).clean_first_pass is False
     with sqlite_sessions() as s:
         (everyone, *_) = clean_claim_rate(s)

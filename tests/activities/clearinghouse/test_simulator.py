@@ -46,6 +46,14 @@ def remittance(sessions: sessionmaker[Session], notice: dict[str, object]) -> Re
         return remit
 
 
+def inbound_rows(sessions: sessionmaker[Session]) -> list[X12File]:
+    """Every answer the simulator stored, in the order it stored them."""
+    with sessions() as s:
+        return list(
+            s.scalars(select(X12File).where(X12File.direction == "in").order_by(X12File.id))
+        )
+
+
 def submit(acts: ClearinghouseActivities, claim_id: str, day: float) -> None:
     acts.submit_claim(SubmitClaimInput(claim_id=claim_id, now=at(day)))
 
@@ -58,9 +66,7 @@ def scenario(sessions: sessionmaker[Session], seed: int) -> list[tuple[str, str]
         submit(acts, f"E{n}:c:1", 0)
         acts.send_eligibility(EligibilityInquiryInput(episode_id=f"E{n}", now=at(0)))
         acts.request_authorization(AuthRequestInput(episode_id=f"E{n}", now=at(0)))
-    with sessions() as s:
-        rows = s.scalars(select(X12File).where(X12File.direction == "in").order_by(X12File.id))
-        return [(r.name, r.content) for r in rows]
+    return [(r.name, r.content) for r in inbound_rows(sessions)]
 
 
 def test_answers_are_deterministic_for_a_seed(tmp_path: Path) -> None:
@@ -86,9 +92,7 @@ def test_a_delay_scale_shortens_every_wait_and_changes_no_answer(tmp_path: Path)
         acts = ClearinghouseActivities(sessions, sim)
         setup(sessions, "E1", payer_id="commercial_alpha", claim_ids=("E1:c:1",))
         submit(acts, "E1:c:1", 0)
-        with sessions() as s:
-            rows = s.scalars(select(X12File).where(X12File.direction == "in").order_by(X12File.id))
-            runs.append([(r.kind, r.deliver_at, r.content) for r in rows])
+        runs.append([(r.kind, r.deliver_at, r.content) for r in inbound_rows(sessions)])
         engine.dispose()
     full, short = runs
     assert [k for k, _, _ in full] == [k for k, _, _ in short] == ["999", "277CA", "835"]
@@ -112,11 +116,7 @@ def test_the_setting_reaches_the_simulator_the_worker_builds(
     acts = ClearinghouseActivities(sessions, make_adapter(sessions, settings))
     setup(sessions, "E1", payer_id="commercial_alpha", claim_ids=("E1:c:1",))
     submit(acts, "E1:c:1", 0)
-    with sessions() as s:
-        due = {
-            r.kind: r.deliver_at
-            for r in s.scalars(select(X12File).where(X12File.direction == "in"))
-        }
+    due = {r.kind: r.deliver_at for r in inbound_rows(sessions)}
     assert due["999"] is not None and due["277CA"] is not None
     assert due["277CA"] - due["999"] == timedelta(days=0.5)  # ack_days = 1, halved
 
