@@ -309,9 +309,12 @@ class EpisodeBillingActivities:
                         )
                     )
             session.flush()
-            held = self._release_held(session, episode, rules)
+            # One read of the episode's charges and authorizations serves the release
+            # and the forecast (the release changes statuses on these same rows).
+            read = (repo.charges(session, episode.id), repo.authorizations(session, episode.id))
+            held = self._release_held(session, episode, rules, read)
             review_due, run_out, remaining = self._forecast(
-                session, episode, rules, date.fromisoformat(inp.as_of)
+                session, episode, rules, date.fromisoformat(inp.as_of), read
             )
             return DaySummary(
                 date=day.date.isoformat(),
@@ -346,22 +349,27 @@ class EpisodeBillingActivities:
                 not_billed=[n.reason for n in result.not_billed],
             )
 
-    def _release_held(self, session: Session, episode: Episode, rules: RuleSet) -> list[ChargeRow]:
-        """Re-run the authorization ledger over every charge not yet on a claim."""
-        rows = [r for r in repo.charges(session, episode.id) if r.status in ("billable", "held")]
-        auths = [_auth(a) for a in repo.authorizations(session, episode.id)]
-        billed_units = _billed_units(session, episode.id)
-        auths = [
-            Authorization(
-                number=a.number,
-                codes=a.codes,
-                start=a.start,
-                end=a.end,
-                units_authorized=a.units_authorized,
-                units_used=billed_units.get(a.number, 0),
-            )
-            for a in auths
-        ]
+    def _release_held(
+        self,
+        session: Session,
+        episode: Episode,
+        rules: RuleSet,
+        read: tuple[Sequence[ChargeRow], Sequence[AuthorizationRow]] | None = None,
+    ) -> list[ChargeRow]:
+        """Re-run the authorization ledger over every charge not yet on a claim. ``read``
+        is the episode's charges and authorizations when the caller has them already."""
+        every, auth_rows = read or (
+            repo.charges(session, episode.id),
+            repo.authorizations(session, episode.id),
+        )
+        rows = [r for r in every if r.status in ("billable", "held")]
+        billed_units: dict[str, int] = {}
+        for r in every:
+            if r.status == "billed":
+                billed_units[r.authorization_number] = (
+                    billed_units.get(r.authorization_number, 0) + r.units
+                )
+        auths = [replace(_auth(a), units_used=billed_units.get(a.number, 0)) for a in auth_rows]
         by_id = {r.id: r for r in rows}
         charges = {r.id: from_json(Charge, r.detail) for r in rows}
         result = apply_authorizations(list(charges.values()), auths, rules)
@@ -380,14 +388,19 @@ class EpisodeBillingActivities:
         return held
 
     def _forecast(
-        self, session: Session, episode: Episode, rules: RuleSet, as_of: date
+        self,
+        session: Session,
+        episode: Episode,
+        rules: RuleSet,
+        as_of: date,
+        read: tuple[Sequence[ChargeRow], Sequence[AuthorizationRow]],
     ) -> tuple[str | None, str | None, int | None]:
-        """Update each authorization's forecast; return the earliest review (due, run-out, left)."""
+        """Update each authorization's forecast; return the earliest review (due, run-out,
+        left). ``read``: the episode's charges (statuses as the release left them) and
+        authorizations."""
         best: tuple[str | None, str | None, int | None] = (None, None, None)
-        rows = list(repo.authorizations(session, episode.id))
-        charges = [
-            r for r in repo.charges(session, episode.id) if r.status in ("billable", "billed")
-        ]
+        every, rows = read
+        charges = [r for r in every if r.status in ("billable", "billed")]
         current = repo.current_authorizations(rows)
         for row in rows:
             consumed = [(c.day, c.units) for c in charges if c.authorization_number == row.number]
