@@ -93,6 +93,41 @@ async def test_a_live_refresh_that_fails_is_asked_for_again(browser: Browser, si
     assert dropped
 
 
+async def test_a_failed_claim_from_the_list_stays_said_after_a_live_refresh(
+    browser: Browser, site: Site
+) -> None:
+    task = await site.open_task(priority=2)
+    ben = await logged_in(browser, site, "ben")
+    await expect(ben.locator(f'tr[data-task="{task}"] button[data-claim]')).to_be_visible()
+    held: list[Route] = []
+
+    async def hold(route: Route) -> None:  # ben's list stays as it was for now
+        held.append(route)
+        await route.abort()
+
+    await ben.route("**/inbox/list", hold)
+    bea = await logged_in(browser, site, "bea")
+    await bea.click(f'tr[data-task="{task}"] button[data-claim]')
+    await expect(bea.locator(f'tr[data-task="{task}"]')).to_contain_text("mine")
+
+    await ben.click(f'tr[data-task="{task}"] button[data-claim]')  # a stale row
+    notice = ben.locator("#inbox-notice [role=alert]")
+    await expect(notice).to_contain_text("already claimed by bea")
+    await expect(ben.locator(f'tr[data-task="{task}"] .error')).to_contain_text("bea")
+
+    await ben.unroute("**/inbox/list")
+    fresh = await site.open_task(priority=1, patient=("Cy", "Stone"))
+    await expect(ben.locator(f'tr[data-task="{fresh}"]')).to_be_visible(timeout=20_000)
+    # The refresh redrew the rows (the row's own message is gone), not the notice.
+    await expect(ben.locator(f'tr[data-task="{task}"] .error')).to_have_count(0)
+    await expect(ben.locator(f'tr[data-task="{task}"]')).to_contain_text("held by bea")
+    await expect(notice).to_contain_text("already claimed by bea")
+
+    await ben.click(f'tr[data-task="{fresh}"] button[data-claim]')  # a claim that works
+    await expect(ben.locator(f'tr[data-task="{fresh}"]')).to_contain_text("mine")
+    await expect(notice).to_have_count(0)
+
+
 async def test_keyboard_moves_opens_claims_searches_and_submits(
     browser: Browser, site: Site
 ) -> None:

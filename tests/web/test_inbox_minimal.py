@@ -126,3 +126,6 @@ async def test_claim_from_a_stale_list_row_shows_who_got_there_first(
         f"/inbox/rows/{task_id}/claim", headers={"HX-Request": "true"}
     )
     assert "held by biller2" in row.text and "already claimed by biller2" in row.text
+    # ... and says so out of band in the page's notice, which a live refresh leaves alone
+    notice = row.text[row.text.index('<div id="inbox-notice" hx-swap-oob="true"') :]
+    assert "already claimed by biller2" in notice and 'role="alert"' in notice
