@@ -114,8 +114,16 @@ class Rate:
         return 100.0 * self.numerator / self.denominator if self.denominator else 0.0
 
 
+# The ``denials`` table holds every adjustment the payer left to work, patient cost-sharing
+# too (PR 1/2/3: a deductible, coinsurance or copay routed to "patient responsibility").
+# Cost-sharing is the plan paying as agreed, not a denial, so the denial figures leave it out.
+COST_SHARING_ACTION = "patient_responsibility"  # models.domain.denials.Action's value
+IS_DENIAL = Denial.action != COST_SHARING_ACTION
+
+
 def denial_rate_by_payer(session: Session) -> list[Rate]:
-    """Submitted claims with at least one denial row ÷ submitted claims, per payer."""
+    """Submitted claims with at least one denial (not patient cost-sharing) ÷ submitted
+    claims, per payer."""
     submitted = dict(
         session.execute(
             select(ClaimRow.payer_id, func.count())
@@ -125,7 +133,9 @@ def denial_rate_by_payer(session: Session) -> list[Rate]:
     )
     denied = dict(
         session.execute(
-            select(Denial.payer_id, func.count(distinct(Denial.claim_id))).group_by(Denial.payer_id)
+            select(Denial.payer_id, func.count(distinct(Denial.claim_id)))
+            .where(IS_DENIAL)
+            .group_by(Denial.payer_id)
         ).all()
     )
     payers = sorted(set(submitted) | set(denied))
@@ -141,7 +151,9 @@ def denial_rate_by_carc(session: Session) -> list[Rate]:
         select(func.count()).select_from(ClaimRow).where(ClaimRow.first_submitted_at.is_not(None))
     )
     rows = session.execute(
-        select(Denial.carc, func.count(distinct(Denial.claim_id))).group_by(Denial.carc)
+        select(Denial.carc, func.count(distinct(Denial.claim_id)))
+        .where(IS_DENIAL)
+        .group_by(Denial.carc)
     ).all()
     rates = [Rate(key=c, numerator=int(n), denominator=int(total or 0)) for c, n in rows]
     return sorted(rates, key=lambda r: (-r.numerator, r.key))
@@ -151,7 +163,7 @@ def denied_claims(
     session: Session, *, payer_id: str = "", carc: str = "", limit: int = 500
 ) -> list[tuple[ClaimRow, Denial]]:
     """The denials behind a denial-rate bar, with their claims (newest first)."""
-    stmt = select(ClaimRow, Denial).join(Denial, Denial.claim_id == ClaimRow.id)
+    stmt = select(ClaimRow, Denial).join(Denial, Denial.claim_id == ClaimRow.id).where(IS_DENIAL)
     if payer_id:
         stmt = stmt.where(Denial.payer_id == payer_id)
     if carc:

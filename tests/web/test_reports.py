@@ -12,6 +12,7 @@ from models.db import episodes as episode_repo
 from models.db import reports
 from models.db.billing_tables import AuthorizationRow, ChargeRow, ClaimRow, Coverage, Denial
 from models.db.tables import Episode
+from models.domain.denials import Action
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -176,6 +177,34 @@ def test_denial_rate_by_payer_and_by_carc(session: Session) -> None:
     by_carc = [(r.key, r.numerator, r.denominator) for r in reports.denial_rate_by_carc(session)]
     assert by_carc == [("197", 2, 5), ("16", 1, 5)]
     assert [c.id for c, _ in reports.denied_claims(session, carc="16")] == ["C-4"]
+
+
+def test_patient_cost_sharing_is_not_a_denial(session: Session) -> None:
+    """A copay or coinsurance routed to patient responsibility is the plan paying as
+    agreed: it neither makes a claim denied nor shows on the CARC bars or their list."""
+    seed(session)
+    session.add_all(
+        [
+            Denial(
+                id=f"p{n}:PR:{carc}",
+                claim_id=f"C-{n}",
+                payer_id=payer,
+                group_code="PR",
+                carc=carc,
+                queue="billing",
+                action=str(Action.PATIENT_RESPONSIBILITY),
+            )
+            for n, payer, carc in ((1, "medicare", "2"), (5, "commercial_alpha", "3"))
+        ]
+    )
+    session.flush()
+    by_payer = {r.key: (r.numerator, r.denominator) for r in reports.denial_rate_by_payer(session)}
+    assert by_payer == {"medicare": (1, 3), "commercial_alpha": (1, 2)}
+    by_carc = [(r.key, r.numerator, r.denominator) for r in reports.denial_rate_by_carc(session)]
+    assert by_carc == [("197", 2, 5), ("16", 1, 5)]
+    assert reports.denied_claims(session, carc="3") == []
+    assert {c.id for c, _ in reports.denied_claims(session)} == {"C-3", "C-4"}
+    assert str(Action.PATIENT_RESPONSIBILITY) == reports.COST_SHARING_ACTION
 
 
 def test_clean_claim_rate_counts_claims_whose_first_pass_is_known(session: Session) -> None:
