@@ -1,4 +1,4 @@
-"""The `iopbill` command: dev, worker, web, migrate, seed-demo, create-user, rules, x12."""
+"""The `iopbill` command: dev, worker, web, migrate, seed-demo, audit, create-user, rules, x12."""
 
 from __future__ import annotations
 
@@ -67,6 +67,26 @@ def seed_demo(
 
     summary = asyncio.run(seed(get_settings(), force=force))
     typer.echo(summary)
+
+
+@app.command()
+def audit() -> None:
+    """Check that the money adds up: every claim's figures, ledger and postings. Writes
+    nothing; exits 1 when it finds a problem."""
+    from iopbill.audit import audit as run_audit
+    from models.db.engine import make_engine, make_sessionmaker
+
+    sessions = make_sessionmaker(make_engine(get_settings().database_url))
+    with sessions() as session:
+        report = run_audit(session)
+    for problem in report.problems:
+        typer.echo(str(problem))
+    typer.echo(
+        f"{report.claims} claim(s), {report.postings} posting(s): "
+        + (f"{len(report.problems)} problem(s)" if report.problems else "the money adds up")
+    )
+    if report.problems:
+        raise typer.Exit(1)
 
 
 @app.command("create-user")
