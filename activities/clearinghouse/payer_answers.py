@@ -148,6 +148,17 @@ def ack_report(
     )
 
 
+# DENY<code> for any other CARC (DENY170: credentialing, DENY109: not this payer's…); the
+# three above have rules of their own (197 only without an authorization).
+_DENY_ANY = re.compile(r"DENY(\d{1,3})(?!\d)")
+_OWN_RULES = frozenset({"197", "50", "29"})
+
+
+def _forced_carc(member: str) -> str:
+    found = _DENY_ANY.search(member)
+    return found.group(1) if found and found.group(1) not in _OWN_RULES else ""
+
+
 def adjudicate(
     claim: Claim837,
     who: PayerPersonality,
@@ -173,6 +184,8 @@ def adjudicate(
             carc = "50"
         elif "DENY29" in member:
             carc = "29"
+        elif forced := _forced_carc(member):
+            carc = forced
         else:
             roll, acc = rng.random(), 0.0
             for code, rate in sorted(who.denial_mix.items()):

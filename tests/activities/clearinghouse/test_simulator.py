@@ -290,6 +290,26 @@ def test_deny29_is_denied_as_filed_too_late(
     assert {(a.group, a.reason) for x in claim.lines for a in x.adjustments} == {("CO", "29")}
 
 
+def test_deny_with_any_other_code_denies_with_that_code(
+    sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
+) -> None:
+    setup(sessions, "E1", payer_id="commercial_gamma", member_id="M1-DENY170",
+          claim_ids=("E1:c:1",))  # fmt: skip
+    # four digits name no CARC: the payer's usual mix
+    setup(sessions, "E2", payer_id="commercial_gamma", member_id="DENY1099",
+          claim_ids=("E2:c:1",))  # fmt: skip
+    setup(sessions, "E3", payer_id="commercial_gamma", member_id="DENY197-3",
+          claim_ids=("E3:c:1",), prior_auth_number="AUTH-7")  # fmt: skip
+    for claim_id in ("E1:c:1", "E2:c:1", "E3:c:1"):
+        submit(acts, claim_id, 0)
+    notices = {str(n["claim_id"]): n for n in of(poll(60), "RemitNotice")}
+    denied = remittance(sessions, notices["E1:c:1"]).claims[0]
+    assert notices["E1:c:1"]["status_code"] == "4" and denied.paid_cents == 0
+    assert {(a.group, a.reason) for x in denied.lines for a in x.adjustments} == {("CO", "170")}
+    for other in ("E2:c:1", "E3:c:1"):  # 197 keeps its own rule: an authorized claim is paid
+        assert notices[other]["status_code"] == "1"
+
+
 def test_slowpay_pays_after_the_payers_slow_pay_days_and_answers_276s_pending_until_then(
     sessions: sessionmaker[Session], acts: ClearinghouseActivities, poll: Poll
 ) -> None:
