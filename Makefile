@@ -7,9 +7,9 @@ VENDOR := web/static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 # The demo runs a billing day in two minutes; production leaves the default (86400 s).
 DEMO_DAY_SECONDS ?= 120
-# ... and its simulated payers answer in a fifth of their business days, so the first
+# ... and its simulated payers answer in a tenth of their business days, so the first
 # remittances (paid claims, denials to appeal) arrive minutes after the first claims.
-DEMO_PAYER_DELAY_SCALE ?= 0.2
+DEMO_PAYER_DELAY_SCALE ?= 0.1
 
 .PHONY: run test install lint types layers pytest lock clean-var browser
 

@@ -86,6 +86,28 @@ def supervise(children: list[Child], now: float) -> str | None:
     return None
 
 
+class Admissions:
+    """The demo program's admissions: one new patient every quarter of a demo day
+    (``demo.arrive``) until the demo is full; a failure (Temporal restarting) is printed
+    and tried again at the next turn."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.every = settings.day_seconds / 4
+        self.next_at = time.monotonic() + self.every
+
+    def tick(self, now: float) -> bool:
+        """Admit when it is time; False once there is nothing more to admit."""
+        if now < self.next_at:
+            return True
+        self.next_at = now + self.every
+        try:
+            return asyncio.run(demo.arrive(self.settings)) is not None
+        except Exception as exc:  # the demo goes on without this admission
+            print(f"demo admission failed, trying again later: {exc!r}", flush=True)
+            return True
+
+
 def _command(argv: list[str], env: dict[str, str]) -> Callable[[], subprocess.Popen[bytes]]:
     return lambda: subprocess.Popen(argv, env=env, start_new_session=True)
 
@@ -157,11 +179,14 @@ def run_dev(settings: Settings, *, load_demo: bool = True) -> int:
         if load_demo:
             print(asyncio.run(demo.seed(settings, force=False)))
         _banner(settings)
+        admissions = Admissions(settings) if load_demo else None
         while True:
             reason = supervise(children, time.monotonic())
             if reason is not None:
                 print(reason, flush=True)
                 return 1
+            if admissions is not None and not admissions.tick(time.monotonic()):
+                admissions = None
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping…")

@@ -273,14 +273,17 @@ def ad(n: int) -> timedelta:
 
 @asynccontextmanager
 async def scenario_rig(
-    env: WorkflowEnvironment, sessions: sessionmaker[Session], task_queue: str
+    env: WorkflowEnvironment,
+    sessions: sessionmaker[Session],
+    task_queue: str,
+    settings: Settings | None = None,
 ) -> AsyncIterator[Rig]:
     """Move the server's clock to T0, run the worker and the inbox; afterwards terminate
     whatever is still open (a leftover workflow would hold up time skipping)."""
     now = await env.get_current_time()
     assert now < T0, "T0 must lie ahead of the real clock"
     await env.sleep((T0 - now).total_seconds())
-    settings = Settings(clearinghouse="simulator", day_seconds=DAY)
+    settings = settings or Settings(clearinghouse="simulator", day_seconds=DAY)
     async with build_worker(env.client, task_queue, sessions, settings=settings):
         remember(task_queue, INBOX_WORKFLOW_ID)
         # Polls every 6 business hours: enough for the simulator, few events to skip over.
