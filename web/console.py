@@ -8,12 +8,13 @@ authorizations running out) are in ``web/finance.py`` over ``models/db/reports.p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from models.db.billing_tables import DocumentedDay
 from models.db.tables import Episode, Patient, Task
 from web.charts import Bar, BarChart, bar_chart
 from web.inbox import IS_OPEN
@@ -27,6 +28,9 @@ class StuckEpisode:
     patient_name: str
     idle_days: float
     open_tasks: int
+    # The latest documented day: an attending episode stays "active" for weeks, and this
+    # tells one whose days keep coming from one whose patient stopped coming.
+    last_documented: date | None = None
 
 
 def stuck_by_stage(session: Session, *, now: datetime, days: float, day_seconds: float) -> BarChart:
@@ -115,8 +119,13 @@ def stuck_list(
         .where(Task.episode_id == Episode.id, IS_OPEN)
         .scalar_subquery()
     )
+    last_documented = (
+        select(func.max(DocumentedDay.day))
+        .where(DocumentedDay.episode_id == Episode.id)
+        .scalar_subquery()
+    )
     stmt = (
-        select(Episode, Patient.first_name, Patient.last_name, open_tasks)
+        select(Episode, Patient.first_name, Patient.last_name, open_tasks, last_documented)
         .join(Patient, Patient.id == Episode.patient_id)
         .where(Episode.status == "active", Episode.stage_changed_at < cutoff)
         .order_by(Episode.stage_changed_at)
@@ -130,8 +139,9 @@ def stuck_list(
             patient_name=f"{first} {last}".strip(),
             idle_days=(now - ep.stage_changed_at).total_seconds() / day_seconds,
             open_tasks=n or 0,
+            last_documented=day,
         )
-        for ep, first, last, n in session.execute(stmt).all()
+        for ep, first, last, n, day in session.execute(stmt).all()
     ]
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db.base import utcnow
+from models.db.billing_tables import DocumentedDay
 from models.db.tables import Episode, Task
 from tests.web.conftest import add_task
 
@@ -79,4 +80,22 @@ async def test_the_stuck_threshold_is_configurable(
     age(web_sessions, t, days=2)
     sup = await as_role("supervisor")
     assert "No stuck episodes" in (await sup.get("/supervisor/stuck?days=3")).text
-    assert f"E-{t}" in (await sup.get("/supervisor/stuck?days=1")).text
+    stuck = (await sup.get("/supervisor/stuck?days=1")).text
+    assert f'<a href="/episodes/E-{t}">E-{t}</a>' in stuck  # the row opens the episode
+    assert "<td>none</td>" in stuck  # no day documented yet
+
+
+async def test_a_stuck_episode_shows_its_last_documented_day(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    t = add_task(web_sessions)
+    age(web_sessions, t, days=4)
+    with web_sessions() as s, s.begin():
+        for day in (date(2026, 11, 2), date(2026, 11, 4)):
+            s.add(
+                DocumentedDay(
+                    id=f"E-{t}:{day}", episode_id=f"E-{t}", day=day, program="psychiatric"
+                )
+            )
+    stuck = (await (await as_role("supervisor")).get("/supervisor/stuck?days=3")).text
+    assert "<td>2026-11-04</td>" in stuck
