@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from models.db.billing_tables import DocumentedDay
@@ -20,6 +20,9 @@ from web.charts import Bar, BarChart, bar_chart
 from web.inbox import IS_OPEN
 
 AGE_BUCKETS = (("0-1", 0, 1), ("1-3", 1, 3), ("3-7", 3, 7), ("7+", 7, None))
+# An episode that can still be stuck: a closed one is done, however long ago its stage
+# changed (the episode row's ``status`` stays "active" when its workflow closes it).
+STILL_MOVING = and_(Episode.status == "active", Episode.stage != "closed")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,7 +40,7 @@ def stuck_by_stage(session: Session, *, now: datetime, days: float, day_seconds:
     cutoff = now - timedelta(seconds=days * day_seconds)
     rows = session.execute(
         select(Episode.stage, func.count())
-        .where(Episode.status == "active", Episode.stage_changed_at < cutoff)
+        .where(STILL_MOVING, Episode.stage_changed_at < cutoff)
         .group_by(Episode.stage)
         .order_by(Episode.stage)
     ).all()
@@ -127,7 +130,7 @@ def stuck_list(
     stmt = (
         select(Episode, Patient.first_name, Patient.last_name, open_tasks, last_documented)
         .join(Patient, Patient.id == Episode.patient_id)
-        .where(Episode.status == "active", Episode.stage_changed_at < cutoff)
+        .where(STILL_MOVING, Episode.stage_changed_at < cutoff)
         .order_by(Episode.stage_changed_at)
         .limit(500)
     )

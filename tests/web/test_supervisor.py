@@ -99,3 +99,15 @@ async def test_a_stuck_episode_shows_its_last_documented_day(
             )
     stuck = (await (await as_role("supervisor")).get("/supervisor/stuck?days=3")).text
     assert "<td>2026-11-04</td>" in stuck
+
+
+async def test_a_closed_episode_is_never_stuck(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    t = add_task(web_sessions)
+    age(web_sessions, t, days=9)
+    with web_sessions() as s, s.begin():
+        s.execute(update(Episode).where(Episode.id == f"E-{t}").values(stage="closed"))
+    sup = await as_role("supervisor")
+    assert "No stuck episodes" in (await sup.get("/supervisor/stuck?days=3")).text
+    assert "/supervisor/stuck?stage=closed" not in (await sup.get("/supervisor")).text
