@@ -42,15 +42,15 @@ def claim(
     )
 
 
-def denial(n: int, payer: str, carc: str) -> Denial:
+def denial(n: int, payer: str, carc: str, group: str = "CO", action: str = "appeal") -> Denial:
     return Denial(
-        id=f"p{n}:CO:{carc}",
+        id=f"p{n}:{group}:{carc}",
         claim_id=f"C-{n}",
         payer_id=payer,
-        group_code="CO",
+        group_code=group,
         carc=carc,
         queue="denials",
-        action="appeal",
+        action=action,
     )
 
 
@@ -183,18 +183,11 @@ def test_patient_cost_sharing_is_not_a_denial(session: Session) -> None:
     """A copay or coinsurance routed to patient responsibility is the plan paying as
     agreed: it neither makes a claim denied nor shows on the CARC bars or their list."""
     seed(session)
+    cost_sharing = str(Action.PATIENT_RESPONSIBILITY)
     session.add_all(
         [
-            Denial(
-                id=f"p{n}:PR:{carc}",
-                claim_id=f"C-{n}",
-                payer_id=payer,
-                group_code="PR",
-                carc=carc,
-                queue="billing",
-                action=str(Action.PATIENT_RESPONSIBILITY),
-            )
-            for n, payer, carc in ((1, "medicare", "2"), (5, "commercial_alpha", "3"))
+            denial(1, "medicare", "2", group="PR", action=cost_sharing),
+            denial(5, "commercial_alpha", "3", group="PR", action=cost_sharing),
         ]
     )
     session.flush()
