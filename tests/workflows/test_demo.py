@@ -17,6 +17,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from iopbill import demo
 from iopbill.settings import Settings
+from models.db import episodes as episode_repo
+from models.db import users as user_repo
 from models.db.billing_tables import ClaimRow, Denial
 from models.db.tables import Episode, Patient, Task
 from tests.workflows.helpers import remember
@@ -123,18 +125,25 @@ async def test_within_a_few_demo_days_every_queue_has_work_and_money_moves(
 
 
 async def test_admissions_stop_at_the_cap_and_never_touch_a_database_without_the_demo(
-    fresh_ts_env: WorkflowEnvironment, sqlite_sessions: sessionmaker[Session], task_queue: str
+    sqlite_sessions: sessionmaker[Session],
 ) -> None:
-    settings = Settings(clearinghouse="simulator", day_seconds=DAY, task_queue=task_queue)
-    async with scenario_rig(fresh_ts_env, sqlite_sessions, task_queue, settings) as rig:
-        assert (
-            await demo.arrive(settings, client=rig.env.client, sessions=rig.sessions, today=TODAY)
-            is None
-        )
-        with rig.sessions() as s:
-            assert s.scalar(select(func.count()).select_from(Patient)) == 0
-        rig.register("E0001", "M1", TODAY)  # one patient P0001: still no demo users
-        assert (
-            await demo.arrive(settings, client=rig.env.client, sessions=rig.sessions, today=TODAY)
-            is None
-        )
+    """Each refusal comes before any Temporal call: the settings point at no server."""
+    settings = Settings(temporal_address="127.0.0.1:9", day_seconds=DAY)
+
+    async def admitted() -> str | None:
+        return await demo.arrive(settings, sessions=sqlite_sessions, today=TODAY)
+
+    def patients() -> int:
+        with sqlite_sessions() as s:
+            return s.scalar(select(func.count()).select_from(Patient)) or 0
+
+    assert await admitted() is None  # an empty database
+    with sqlite_sessions() as s, s.begin():
+        episode_repo.create_patient(s, patient_id="P0001", first_name="Real", last_name="One")
+    assert await admitted() is None  # a patient P0001, but not the demo's users
+    with sqlite_sessions() as s, s.begin():
+        user_repo.create_user(s, username="super1", password="x" * 12, roles=["supervisor"])
+        for n in range(2, demo.MAX_PATIENTS + 1):
+            episode_repo.create_patient(s, patient_id=f"P{n:04d}", first_name="P", last_name="Q")
+    assert await admitted() is None  # the demo is full
+    assert patients() == demo.MAX_PATIENTS
