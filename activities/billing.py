@@ -3,7 +3,7 @@ recorded in history (rule set version, charges captured, holds, claims built).""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -363,12 +363,7 @@ class EpisodeBillingActivities:
             repo.authorizations(session, episode.id),
         )
         rows = [r for r in every if r.status in ("billable", "held")]
-        billed_units: dict[str, int] = {}
-        for r in every:
-            if r.status == "billed":
-                billed_units[r.authorization_number] = (
-                    billed_units.get(r.authorization_number, 0) + r.units
-                )
+        billed_units = _units_by_authorization(r for r in every if r.status == "billed")
         auths = [replace(_auth(a), units_used=billed_units.get(a.number, 0)) for a in auth_rows]
         by_id = {r.id: r for r in rows}
         charges = {r.id: from_json(Charge, r.detail) for r in rows}
@@ -591,8 +586,12 @@ def _auth(row: AuthorizationRow) -> Authorization:
 
 
 def _billed_units(session: Session, episode_id: str) -> dict[str, int]:
+    return _units_by_authorization(repo.charges(session, episode_id, status="billed"))
+
+
+def _units_by_authorization(rows: Iterable[ChargeRow]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for row in repo.charges(session, episode_id, status="billed"):
+    for row in rows:
         out[row.authorization_number] = out.get(row.authorization_number, 0) + row.units
     return out
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from activities.claim_rules import dollars
 from activities.domain_json import from_json
 from models.db.billing_tables import ClaimRow, Posting
 from models.domain.ledger import Ledger
@@ -54,11 +55,6 @@ class AuditReport:
     problems: list[Problem]
 
 
-def _money(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-
-
 def audit(session: Session) -> AuditReport:
     claims = session.scalars(select(ClaimRow).order_by(ClaimRow.id)).all()
     postings = session.scalars(select(Posting).order_by(Posting.claim_id, Posting.id)).all()
@@ -75,8 +71,8 @@ def audit(session: Session) -> AuditReport:
                 Problem(
                     row.id,
                     "paid_cents",
-                    f"the claim says {_money(row.paid_cents)} paid, its "
-                    f"{len(by_claim.get(row.id, []))} posting(s) add up to {_money(paid)}",
+                    f"the claim says {dollars(row.paid_cents)} paid, its "
+                    f"{len(by_claim.get(row.id, []))} posting(s) add up to {dollars(paid)}",
                 )
             )
     seen = Counter(
@@ -90,7 +86,7 @@ def audit(session: Session) -> AuditReport:
                 Problem(
                     claim_id,
                     "postings",
-                    f"x12 file {file_id} posted {n} times (status {status}, paid {_money(paid)})",
+                    f"x12 file {file_id} posted {n} times (status {status}, paid {dollars(paid)})",
                 )
             )
     known = {row.id for row in claims}
@@ -109,9 +105,9 @@ def _figures(row: ClaimRow) -> list[Problem]:
         Problem(
             row.id,
             "total_cents",
-            f"billed {_money(row.total_cents)} but paid {_money(row.paid_cents)} + adjusted "
-            f"{_money(row.adjusted_cents)} + patient {_money(row.patient_resp_cents)} + open "
-            f"{_money(row.open_cents)} = {_money(parts)}",
+            f"billed {dollars(row.total_cents)} but paid {dollars(row.paid_cents)} + adjusted "
+            f"{dollars(row.adjusted_cents)} + patient {dollars(row.patient_resp_cents)} + open "
+            f"{dollars(row.open_cents)} = {dollars(parts)}",
         )
     ]
 
@@ -134,9 +130,9 @@ def _ledger(row: ClaimRow) -> list[Problem]:
                     row.id,
                     "ledger",
                     f"line {line.line_number} does not balance: billed "
-                    f"{_money(line.billed_cents)}, paid {_money(line.paid_cents)}, adjusted "
-                    f"{_money(line.adjustment_cents)}, patient {_money(line.patient_cents)}, "
-                    f"open {_money(line.open_cents)}",
+                    f"{dollars(line.billed_cents)}, paid {dollars(line.paid_cents)}, adjusted "
+                    f"{dollars(line.adjustment_cents)}, patient {dollars(line.patient_cents)}, "
+                    f"open {dollars(line.open_cents)}",
                 )
             )
     for name in FIGURES:
@@ -146,7 +142,7 @@ def _ledger(row: ClaimRow) -> list[Problem]:
                 Problem(
                     row.id,
                     ROW_FIELD[name],
-                    f"the row says {_money(have)}, the ledger {_money(want)}",
+                    f"the row says {dollars(have)}, the ledger {dollars(want)}",
                 )
             )
     return out

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from iopbill import demo
 from iopbill.settings import DEV_PHI_KEY, ROOT, Settings
 from iopbill.temporal import dev_server_args, temporal_cli_path
+from models.db.engine import make_engine, make_sessionmaker
 from models.db.migrate import upgrade
 
 
@@ -93,6 +94,7 @@ class Admissions:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.sessions = make_sessionmaker(make_engine(settings.database_url))  # one pool
         self.every = settings.day_seconds / 4
         self.next_at = time.monotonic() + self.every
 
@@ -102,7 +104,7 @@ class Admissions:
             return True
         self.next_at = now + self.every
         try:
-            return asyncio.run(demo.arrive(self.settings)) is not None
+            return asyncio.run(demo.arrive(self.settings, sessions=self.sessions)) is not None
         except Exception as exc:  # the demo goes on without this admission
             print(f"demo admission failed, trying again later: {exc!r}", flush=True)
             return True

@@ -19,26 +19,16 @@ from models.db.base import Base
 from models.db.billing_tables import ClaimRow, Posting
 from models.domain.ledger import Ledger, add_claim, post_adjudication
 from tests import factories
+from tests.activities.clearinghouse import builders
 
 CLAIM_ID = "ep-1:medicaid_state:2026-03-02"
 
 
-def posted_claim() -> tuple[ClaimRow, Posting]:
+def posted_claim(s: Session) -> tuple[ClaimRow, Posting]:
     """A two-line claim paid $360 (contractual $500, patient $40), as the posting
-    activity leaves it: the ledger, the row's figures and the posting row."""
+    activity leaves it: the ledger, the row's figures and the posting row, in ``s``."""
     claim = factories.claim()
-    row = ClaimRow(
-        id=CLAIM_ID,
-        episode_id="ep-1",
-        payer_id="medicaid_state",
-        form="837P",
-        period_start=claim.statement_from,
-        period_end=claim.statement_to,
-        total_cents=claim.total_cents,
-        open_cents=claim.total_cents,
-        status="paid",
-        claim=claim.to_dict(),
-    )
+    row = builders.add_claim(s, claim)
     result = post_adjudication(add_claim(Ledger(), claim), factories.adjudication())
     assert result.accepted
     save_ledger(row, result.ledger)
@@ -55,23 +45,23 @@ def posted_claim() -> tuple[ClaimRow, Posting]:
         paid_on=date(2026, 3, 20),
         x12_file_id=7,
     )
+    s.add(posting)
+    s.flush()
     return row, posting
 
 
 def test_a_posted_claim_adds_up(session: Session) -> None:
-    row, posting = posted_claim()
-    session.add_all([row, posting])
-    session.flush()
+    posted_claim(session)
     report = audit(session)
     assert (report.claims, report.postings, report.problems) == (1, 1, [])
 
 
 def test_each_disagreement_names_the_claim_and_the_field(session: Session) -> None:
-    row, posting = posted_claim()
+    row, posting = posted_claim(session)
     row.open_cents = 500  # the row no longer adds up, nor matches its ledger
     twice = Posting(**{**_columns(posting), "id": "P1-again"})  # the same 835 posted again
     stray = Posting(**{**_columns(posting), "id": "P9", "claim_id": "nobody", "x12_file_id": 8})
-    session.add_all([row, posting, twice, stray])
+    session.add_all([twice, stray])
     session.flush()
     found = [str(p) for p in audit(session).problems]
     assert found == [
@@ -86,14 +76,13 @@ def test_each_disagreement_names_the_claim_and_the_field(session: Session) -> No
 
 
 def test_a_ledger_line_that_does_not_balance_is_named(session: Session) -> None:
-    row, posting = posted_claim()
+    row, _ = posted_claim(session)
     ledger = from_json(Ledger, row.ledger)
     balance = ledger.claim(CLAIM_ID)
     assert balance is not None
     broken = replace(balance.lines[1], open_cents=100)  # 180 + 250 + 20 + 1 ≠ 450
     lines = (balance.lines[0], broken)
     row.ledger = to_json(replace(ledger, claims=(replace(balance, lines=lines),)))
-    session.add_all([row, posting])
     session.flush()
     found = [str(p) for p in audit(session).problems]
     assert found == [
@@ -109,9 +98,8 @@ def test_the_command_exits_1_on_a_problem_and_0_when_the_money_adds_up(
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     engine = create_engine(url)
     Base.metadata.create_all(engine)
-    row, posting = posted_claim()
     with Session(engine) as s, s.begin():
-        s.add_all([row, posting])
+        posted_claim(s)
     monkeypatch.setenv("IOPBILL_DATABASE_URL", url)
     from iopbill.settings import get_settings
 

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from iopbill import demo
 from iopbill.settings import Settings
 from models.db import episodes as episode_repo
+from models.db import reports
 from models.db import users as user_repo
 from models.db.billing_tables import ClaimRow, Denial
 from models.db.tables import Episode, Patient, Task
@@ -67,9 +68,7 @@ def look(sessions: sessionmaker[Session], at: date) -> Look:
             stages={str(k): int(n) for k, n in stages},
             paid=s.scalar(select(func.count()).where(ClaimRow.paid_cents > 0)) or 0,
             denied=s.scalar(
-                select(func.count(func.distinct(Denial.claim_id))).where(
-                    Denial.action != "patient_responsibility"
-                )
+                select(func.count(func.distinct(Denial.claim_id))).where(reports.IS_DENIAL)
             )
             or 0,
             appeals=s.scalar(

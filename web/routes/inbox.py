@@ -89,14 +89,7 @@ async def claim_row(
     row = views.row_for(db, task_id, utcnow())
     if row is None:
         return Response(status_code=204)
-    ctx = {
-        "row": row,
-        "q": inbox.InboxQuery(),
-        "row_error": "" if outcome.ok else outcome.message,
-        # Out of band, the message also lands in the page's notice, where a live refresh
-        # of the list cannot wipe it before it is read; a claim that succeeds clears it.
-        "oob_notice": True,
-    }
+    ctx = {"row": row, "q": inbox.InboxQuery(), "row_error": "" if outcome.ok else outcome.message}
     return render(request, "inbox_row.html", ctx)
 
 
