@@ -67,7 +67,7 @@ from temporalio.worker import Worker
 import bench
 import workflows
 from activities.clearinghouse.simulator import PAYER_CPU
-from bench.critical_path import floor_figures, load_floors, pct
+from bench.critical_path import floor_figures, load_floors, pct, ratio_bound, target_line
 from bench.dev_server import cpu_now, proc_stats, start_dev_server
 from bench.shape_workflow import ShapeInput, ShapeWorkflow, noop
 from iopbill.codec import SharedPayloadConverter
@@ -776,6 +776,14 @@ async def closed_run(
         f"capacity ratio without the payers {sum(per_tree) / (sum(per_episode) - paying):.2f}"
     )
     print(await task_trouble(client, ids))
+    print(
+        target_line(
+            calendar=eps / (n / calendar_s),
+            capacity=sum(per_tree) / sum(per_episode),
+            ten_ms=eps / (n / tree_s),
+            bound=ratio_bound(floors, t0_wall, tree_s),
+        )
+    )
     if failed:
         print("first failure:", repr(failed[0])[:300])
 

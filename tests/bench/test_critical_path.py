@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.critical_path import ClaimLink, episode_floor, floor_figures, load_floors
+from bench.critical_path import (
+    ClaimLink,
+    episode_floor,
+    floor_figures,
+    load_floors,
+    ratio_bound,
+    target_line,
+)
 from models.db.billing_tables import ClaimRow, X12File
 from workflows.clock import BusinessClock
 
@@ -111,3 +118,24 @@ def test_floors_come_from_the_read_models_claims_and_835_delays(
     assert "payer waits 90 + 95 s" in text
     assert "wall-clock ratio of 0.50 at most" in text
     assert "max 12.5 s" in text and "12.5 s beyond its floor" in text
+
+
+def test_the_bound_is_the_baseline_over_the_latest_floor() -> None:
+    floors = [
+        episode_floor("E1", CLOCK, [link("E1:w1", date(2026, 11, 29), 195.0)]),  # 200 s
+        episode_floor("E2", CLOCK, [link("E2:w1", date(2026, 11, 29), 95.0)]),  # 100 s
+    ]
+    assert ratio_bound(floors, START, baseline_s=90.0) == 90.0 / 200.0
+    assert ratio_bound([], START, baseline_s=90.0) == float("inf")
+
+
+def test_the_target_line_says_which_reading_met_it_and_why_one_cannot() -> None:
+    bounded = target_line(calendar=0.91, capacity=0.57, ten_ms=0.41, bound=0.45)
+    assert "calendar 0.91 (met)" in bounded and "capacity 0.57 (met)" in bounded
+    assert "10 ms timers 0.41 (not met: the business time alone bounds it at 0.45" in bounded
+    slow = target_line(calendar=0.48, capacity=0.49, ten_ms=0.41, bound=0.66)
+    assert "calendar 0.48 (not met)" in slow and "capacity 0.49 (not met)" in slow
+    assert "0.41 (not met; the business time bounds it at 0.66)" in slow
+    assert "10 ms timers 0.56 (met)" in target_line(
+        calendar=0.77, capacity=0.55, ten_ms=0.56, bound=0.74
+    )
