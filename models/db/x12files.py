@@ -205,6 +205,29 @@ def due_inbound(session: Session, now: datetime, *, limit: int = 500) -> list[X1
     )
 
 
+def due_unread(session: Session, now: datetime) -> tuple[int, datetime | None]:
+    """How many inbound files are due and not read by a poll yet (the simulator's stored
+    answers), and when the longest-waiting one became due."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(X12File.deliver_at)).where(
+            X12File.direction == IN,
+            X12File.delivered.is_(False),
+            X12File.deliver_at.is_not(None),
+            X12File.deliver_at <= now,
+        )
+    ).one()
+    return int(count), oldest
+
+
+def last_read(session: Session) -> datetime | None:
+    """The stamp of the newest poll that read a file (a read file keeps its poll's stamp)."""
+    return session.scalar(
+        select(func.max(X12File.deliver_at)).where(
+            X12File.direction == IN, X12File.delivered.is_(True)
+        )
+    )
+
+
 def read_in_poll(session: Session, stamp: datetime) -> list[X12File]:
     """Inbound files a poll stamped ``stamp`` has already read (for its retries)."""
     return list(

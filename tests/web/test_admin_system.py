@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.db.base import utcnow
 from models.db.billing_tables import X12File
 from models.db.web_tables import ApiToken
 from tests.web.conftest import add_task
+from web.inbox_health import InboxHealth, folder_waiting
 
 
 async def test_an_admin_creates_a_token_shown_once_and_revokes_it(
@@ -72,3 +77,73 @@ async def test_clearinghouse_page_shows_the_adapter_and_the_last_files(
     assert '<strong id="adapter">simulator</strong>' in page
     assert '<strong id="unmatched">1</strong>' in page and '<strong id="failed">1</strong>' in page
     assert "no claim CLM-9" in page and "bad ISA" in page and "f0.x12" in page
+
+
+async def test_clearinghouse_page_says_when_the_inbox_is_behind(
+    web_sessions: sessionmaker[Session], as_role: Any
+) -> None:
+    """A default program reads its inbox every 60 s: an answer due 10 minutes ago and
+    unread is ten polls late; one due 30 s ago is not late yet."""
+    now = utcnow()
+    with web_sessions() as s, s.begin():
+        for i, (due, delivered) in enumerate(
+            [
+                (now - timedelta(minutes=10), False),
+                (now - timedelta(seconds=30), False),
+                (now + timedelta(minutes=5), False),  # not due: not waiting
+                (now - timedelta(hours=2), True),  # read by the poll stamped then
+            ]
+        ):
+            s.add(
+                X12File(
+                    direction="in",
+                    kind="277CA",
+                    name=f"a{i}.x12",
+                    sha256=f"a{i:063d}",
+                    content="ISA~",
+                    status="processed" if delivered else "pending",
+                    error="",
+                    deliver_at=due,
+                    delivered=delivered,
+                )
+            )
+    admin = await as_role("admin")
+    page = (await admin.get("/admin/clearinghouse")).text
+    assert '<strong id="inbox-waiting">2</strong>' in page
+    assert 'id="inbox-behind"' in page and "2 file(s) have waited since" in page
+    assert "reads every 60.0 s" in page
+    read = (now - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+    assert f'<span id="inbox-last-read">{read}</span>' in page
+    with web_sessions() as s, s.begin():
+        s.execute(delete(X12File).where(X12File.name == "a0.x12"))
+    calm = (await admin.get("/admin/clearinghouse")).text
+    assert '<strong id="inbox-waiting">1</strong>' in calm and 'id="inbox-behind"' not in calm
+
+
+def test_a_file_drop_inbox_counts_its_files_but_not_partial_uploads(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    assert folder_waiting(inbox) == (0, None)  # no folder yet: nothing waits
+    inbox.mkdir()
+    assert folder_waiting(inbox) == (0, None)
+    (inbox / "old.835").write_text("ISA~")
+    (inbox / "new.999").write_text("ISA~")
+    (inbox / ".part.835").write_text("IS")  # a sync's partial upload
+    os.utime(inbox / "old.835", (1_700_000_000, 1_700_000_000))
+    count, oldest = folder_waiting(inbox)
+    assert count == 2 and oldest == datetime.fromtimestamp(1_700_000_000, UTC)
+
+
+def test_the_inbox_is_behind_only_after_three_polls() -> None:
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+    def health(waited_s: float, waiting: int = 1) -> InboxHealth:
+        return InboxHealth(
+            waiting=waiting,
+            oldest=now - timedelta(seconds=waited_s),
+            last_read=None,
+            poll_seconds=2.5,
+            now=now,
+        )
+
+    assert not health(7.5).behind and health(7.6).behind
+    assert not health(100.0, waiting=0).behind

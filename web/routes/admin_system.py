@@ -14,6 +14,7 @@ from models.db.base import utcnow
 from web import admin_system, api_tokens
 from web.access import ADMINS
 from web.deps import AppSettings, Db, Forbidden, require
+from web.inbox_health import inbox_health
 from web.render import render
 from web.security import CurrentUser, audit
 
@@ -131,5 +132,6 @@ def clearinghouse(request: Request, db: Db, user: Admin, settings: AppSettings) 
         "outbound": reports.x12_recent(db, direction="out"),
         "inbound": reports.x12_recent(db, direction="in"),
         "counts": reports.x12_status_counts(db),
+        "inbox": inbox_health(db, settings, utcnow()),
     }
     return render(request, "admin_clearinghouse.html", ctx)
