@@ -79,11 +79,12 @@ async def test_clearinghouse_page_shows_the_adapter_and_the_last_files(
     assert "no claim CLM-9" in page and "bad ISA" in page and "f0.x12" in page
 
 
-async def test_clearinghouse_page_says_when_the_inbox_is_behind(
+async def test_clearinghouse_page_and_console_say_when_the_inbox_is_behind(
     web_sessions: sessionmaker[Session], as_role: Any
 ) -> None:
     """A default program reads its inbox every 60 s: an answer due 10 minutes ago and
-    unread is ten polls late; one due 30 s ago is not late yet."""
+    unread is ten polls late; one due 30 s ago is not late yet. The admin's clearinghouse
+    page and the supervisor's console both say so."""
     now = utcnow()
     with web_sessions() as s, s.begin():
         for i, (due, delivered) in enumerate(
@@ -114,9 +115,12 @@ async def test_clearinghouse_page_says_when_the_inbox_is_behind(
     assert "reads every 60.0 s" in page
     read = (now - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
     assert f'<span id="inbox-last-read">{read}</span>' in page
+    console = (await (await as_role("supervisor")).get("/supervisor")).text
+    assert 'id="inbox-behind"' in console and "2 file(s) have waited to be read" in console
     with web_sessions() as s, s.begin():
         s.execute(delete(X12File).where(X12File.name == "a0.x12"))
-    calm = (await admin.get("/admin/clearinghouse")).text
+    assert 'id="inbox-behind"' not in (await (await as_role("supervisor")).get("/supervisor")).text
+    calm = (await (await as_role("admin")).get("/admin/clearinghouse")).text
     assert '<strong id="inbox-waiting">1</strong>' in calm and 'id="inbox-behind"' not in calm
 
 

@@ -13,6 +13,7 @@ from web import console, finance
 from web.access import SUPERVISORS
 from web.carc import carc_labels
 from web.deps import AppSettings, Db, require
+from web.inbox_health import inbox_health
 from web.render import render
 from web.security import CurrentUser
 from web.views import assignable_users
@@ -33,6 +34,7 @@ def dashboard(
         "escalations": console.escalations(db, now=now),
         "queues": console.work_by_queue_and_age(db, now=now, day_seconds=day),
         "finance": finance.build(db, now=now, today=now.date(), day_seconds=day),
+        "inbox": inbox_health(db, settings, now),
     }
     return render(request, "supervisor.html", ctx)
 
