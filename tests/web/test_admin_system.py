@@ -137,17 +137,18 @@ def test_a_file_drop_inbox_counts_its_files_but_not_partial_uploads(tmp_path: Pa
     assert count == 2 and oldest == datetime.fromtimestamp(1_700_000_000, UTC)
 
 
-def test_the_inbox_is_behind_only_after_three_polls() -> None:
+def test_the_inbox_is_behind_after_three_polls_and_never_within_a_minute() -> None:
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
-    def health(waited_s: float, waiting: int = 1) -> InboxHealth:
+    def behind(waited_s: float, poll_seconds: float, waiting: int = 1) -> bool:
         return InboxHealth(
             waiting=waiting,
             oldest=now - timedelta(seconds=waited_s),
             last_read=None,
-            poll_seconds=2.5,
+            poll_seconds=poll_seconds,
             now=now,
-        )
+        ).behind
 
-    assert not health(7.5).behind and health(7.6).behind
-    assert not health(100.0, waiting=0).behind
+    assert not behind(180.0, 60.0) and behind(180.5, 60.0)  # a real day: 60 s polls
+    assert not behind(60.0, 2.5) and behind(60.5, 2.5)  # the demo: a minute at least
+    assert not behind(1000.0, 60.0, waiting=0)
