@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.db.base import upsert, utcnow
@@ -188,19 +188,21 @@ def count_inbound_named(session: Session, prefix: str) -> int:
     )
 
 
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Stored inbound files (simulator answers) whose time has come and no poll has read."""
+    return (
+        X12File.direction == IN,
+        X12File.delivered.is_(False),
+        X12File.deliver_at.is_not(None),
+        X12File.deliver_at <= now,
+    )
+
+
 def due_inbound(session: Session, now: datetime, *, limit: int = 500) -> list[X12File]:
     """Inbound files waiting for delivery whose time has come (simulator answers)."""
     return list(
         session.scalars(
-            select(X12File)
-            .where(
-                X12File.direction == IN,
-                X12File.delivered.is_(False),
-                X12File.deliver_at.is_not(None),
-                X12File.deliver_at <= now,
-            )
-            .order_by(X12File.deliver_at, X12File.id)
-            .limit(limit)
+            select(X12File).where(*_due(now)).order_by(X12File.deliver_at, X12File.id).limit(limit)
         )
     )
 
@@ -209,12 +211,7 @@ def due_unread(session: Session, now: datetime) -> tuple[int, datetime | None]:
     """How many inbound files are due and not read by a poll yet (the simulator's stored
     answers), and when the longest-waiting one became due."""
     count, oldest = session.execute(
-        select(func.count(), func.min(X12File.deliver_at)).where(
-            X12File.direction == IN,
-            X12File.delivered.is_(False),
-            X12File.deliver_at.is_not(None),
-            X12File.deliver_at <= now,
-        )
+        select(func.count(), func.min(X12File.deliver_at)).where(*_due(now))
     ).one()
     return int(count), oldest
 
